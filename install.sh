@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install what rnainteract needs on a Debian/Ubuntu machine without conda:
+# the clustering tools from apt (only when missing) and the Python package with its test extras.
+# Users with conda can skip this and run `snakemake --use-conda` (envs/*.yaml).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+missing=()
+command -v cd-hit-est >/dev/null 2>&1 || missing+=(cd-hit)
+command -v mmseqs >/dev/null 2>&1 || missing+=(mmseqs2)
+if ((${#missing[@]})); then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    echo "install.sh: apt-get install ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
+echo "install.sh: done ($(python3 -m snakemake --version 2>/dev/null | head -1) snakemake)"

@@ -1,0 +1,174 @@
+"""Binary classification metrics (scikit-learn), their summary over folds/seeds, ROC figures.
+
+The summary table (``results/summary/metrics.tsv``) has exactly the columns of the output
+contract (../shared/ARCHITECTURE.md): ``dataset split model n_test n_seeds`` then the mean of
+``auroc auprc accuracy precision recall f1 mcc`` and the same with ``_sd``. Means and standard
+deviations (ddof=1) are taken over every (seed, fold) run, so with one seed the sd is the spread
+over cross-validation folds. ``n_test`` is the number of test predictions of one seed (all folds).
+AUPRC is average precision (``sklearn.metrics.average_precision_score``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics as skm
+
+from rnainteract.io import atomic_path, write_json, write_tsv
+
+log = logging.getLogger(__name__)
+
+METRICS = ("auroc", "auprc", "accuracy", "precision", "recall", "f1", "mcc")
+SUMMARY_COLUMNS = (
+    ["dataset", "split", "model", "n_test", "n_seeds"]
+    + list(METRICS)
+    + [f"{m}_sd" for m in METRICS]
+)
+
+
+def binary_metrics(y_true: np.ndarray, score: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    """Accuracy, precision, recall, F1, MCC (from ``pred``) and AUROC, AUPRC (from ``score``).
+
+    Args:
+        y_true: ``(n,)`` 0/1 labels; score: ``(n,)`` floats, higher = positive; pred: ``(n,)`` 0/1.
+
+    Returns:
+        A dict over :data:`METRICS`. AUROC and AUPRC are NaN when ``y_true`` has a single class;
+        precision (and F1) is 0 when nothing is predicted positive.
+
+    Raises:
+        ValueError: empty input or mismatched lengths.
+    """
+    y_true, score, pred = (np.asarray(a) for a in (y_true, score, pred))
+    if not (len(y_true) == len(score) == len(pred)) or len(y_true) == 0:
+        raise ValueError(
+            f"need equal, non-zero lengths; got {len(y_true)}, {len(score)}, {len(pred)}"
+        )
+    two_classes = len(np.unique(y_true)) == 2
+    return {
+        "auroc": float(skm.roc_auc_score(y_true, score)) if two_classes else float("nan"),
+        "auprc": float(skm.average_precision_score(y_true, score)) if two_classes else float("nan"),
+        "accuracy": float(skm.accuracy_score(y_true, pred)),
+        "precision": float(skm.precision_score(y_true, pred, zero_division=0)),
+        "recall": float(skm.recall_score(y_true, pred, zero_division=0)),
+        "f1": float(skm.f1_score(y_true, pred, zero_division=0)),
+        "mcc": float(skm.matthews_corrcoef(y_true, pred)),
+    }
+
+
+def evaluate_predictions(
+    predictions: pd.DataFrame, *, dataset: str, split: str, model: str
+) -> dict:
+    """Metrics per (seed, fold) run and their mean/sd (module docstring).
+
+    Args:
+        predictions: ``pair_index, fold, seed, label, score, pred`` (:mod:`rnainteract.train`).
+    """
+    runs = []
+    for (seed, fold), part in predictions.groupby(["seed", "fold"], sort=True):
+        entry = {
+            "seed": int(seed),
+            "fold": int(fold),
+            "n_test": len(part),
+            "n_test_positive": int(part.label.sum()),
+        }
+        entry.update(binary_metrics(part.label, part.score, part.pred))
+        entry["confusion"] = {
+            "tp": int(((part.pred == 1) & (part.label == 1)).sum()),
+            "fp": int(((part.pred == 1) & (part.label == 0)).sum()),
+            "tn": int(((part.pred == 0) & (part.label == 0)).sum()),
+            "fn": int(((part.pred == 0) & (part.label == 1)).sum()),
+        }
+        runs.append(entry)
+    frame = pd.DataFrame(runs)
+    n_seeds = int(predictions.seed.nunique())
+    result = {
+        "dataset": dataset,
+        "split": split,
+        "model": model,
+        "n_seeds": n_seeds,
+        "n_folds": int(predictions.fold.nunique()),
+        "n_test": int(len(predictions) // n_seeds),
+        "runs": runs,
+    }
+    for metric in METRICS:
+        values = frame[metric].to_numpy(dtype=float)
+        finite = values[np.isfinite(values)]
+        result[metric] = float(finite.mean()) if finite.size else float("nan")
+        result[f"{metric}_sd"] = float(finite.std(ddof=1)) if finite.size > 1 else float("nan")
+        result[f"{metric}_n_runs"] = int(finite.size)
+    return result
+
+
+def evaluate_file(
+    predictions: str | os.PathLike, out: str | os.PathLike, *, dataset: str, split: str, model: str
+) -> dict:
+    """:func:`evaluate_predictions` on a Parquet file, written as JSON."""
+    result = evaluate_predictions(
+        pd.read_parquet(predictions), dataset=dataset, split=split, model=model
+    )
+    log.info(
+        "%s/%s/%s: %s",
+        dataset,
+        split,
+        model,
+        {m: round(result[m], 4) for m in METRICS if result[m] == result[m]},
+    )
+    write_json(result, out)
+    return result
+
+
+def summarize(metric_files: Iterable[str | os.PathLike], out: str | os.PathLike) -> pd.DataFrame:
+    """Collect metric JSON files into the summary table (one row each, contract columns)."""
+    import json
+
+    rows = []
+    for path in metric_files:
+        with open(path) as handle:
+            data = json.load(handle)
+        rows.append({col: data.get(col) for col in SUMMARY_COLUMNS})
+    table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    table = table.sort_values(["dataset", "split", "model"], kind="stable").reset_index(drop=True)
+    for metric in METRICS:
+        table[metric] = table[metric].astype(float).round(4)
+        table[f"{metric}_sd"] = table[f"{metric}_sd"].astype(float).round(4)
+    write_tsv(table, out)
+    return table
+
+
+def plot_roc(
+    predictions: Mapping[str, str | os.PathLike], out: str | os.PathLike, *, title: str = ""
+) -> None:
+    """Plot one ROC curve per model (test predictions of all folds pooled, first seed) to PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4.5, 4.5), dpi=100)
+    for model, path in sorted(predictions.items()):
+        table = pd.read_parquet(path)
+        table = table[table.seed == table.seed.min()]
+        if table.label.nunique() < 2:
+            log.warning("%s: single class in test predictions; no ROC curve", model)
+            continue
+        fpr, tpr, _ = skm.roc_curve(table.label, table.score)
+        auc = skm.roc_auc_score(table.label, table.score)
+        ax.plot(fpr, tpr, label=f"{model} (pooled AUROC {auc:.3f})")
+    ax.plot([0, 1], [0, 1], linestyle=":", color="grey", linewidth=1)
+    ax.set(
+        xlabel="False positive rate",
+        ylabel="True positive rate",
+        xlim=(0, 1),
+        ylim=(0, 1),
+        title=title,
+    )
+    ax.legend(loc="lower right", fontsize=7)
+    fig.tight_layout()
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)

@@ -1,0 +1,77 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnainteract.metrics import SUMMARY_COLUMNS, binary_metrics, evaluate_predictions, summarize
+
+
+def test_binary_metrics_hand_computed():
+    y = [1, 1, 0, 0]
+    score = [0.9, 0.4, 0.6, 0.1]
+    pred = [1, 0, 1, 0]
+    m = binary_metrics(y, score, pred)
+    # TP=1 FN=1 FP=1 TN=1
+    assert m["accuracy"] == pytest.approx(0.5)
+    assert m["precision"] == pytest.approx(0.5)
+    assert m["recall"] == pytest.approx(0.5)
+    assert m["f1"] == pytest.approx(0.5)
+    assert m["mcc"] == pytest.approx(0.0)
+    # 3 of 4 positive-negative pairs ranked correctly
+    assert m["auroc"] == pytest.approx(0.75)
+    # ranking 1,0,1,0: AP = (1/1 + 2/3) / 2
+    assert m["auprc"] == pytest.approx((1 + 2 / 3) / 2)
+
+
+def test_binary_metrics_perfect_and_mcc():
+    m = binary_metrics([1, 0, 1, 0, 0], [3, 1, 2, 0, -1], [1, 0, 1, 0, 0])
+    assert m["auroc"] == 1.0 and m["mcc"] == pytest.approx(1.0) and m["f1"] == 1.0
+    # TP=2 FN=0 FP=1 TN=2: MCC = (2*2 - 1*0) / sqrt(3*2*3*2)
+    m = binary_metrics([1, 1, 0, 0, 0], [1, 1, 1, 0, 0], [1, 1, 1, 0, 0])
+    assert m["mcc"] == pytest.approx(4 / np.sqrt(3 * 2 * 3 * 2))
+
+
+def test_single_class_gives_nan_auc():
+    m = binary_metrics([1, 1], [0.2, 0.8], [0, 1])
+    assert np.isnan(m["auroc"]) and np.isnan(m["auprc"])
+    assert m["recall"] == 0.5
+
+
+def test_binary_metrics_length_mismatch():
+    with pytest.raises(ValueError, match="equal"):
+        binary_metrics([1, 0], [0.1], [1, 0])
+
+
+def _predictions():
+    # fold 0: perfect; fold 1: all wrong
+    return pd.DataFrame(
+        {
+            "pair_index": [0, 1, 2, 3],
+            "fold": [0, 0, 1, 1],
+            "seed": [0, 0, 0, 0],
+            "label": [1, 0, 1, 0],
+            "score": [0.9, 0.1, 0.1, 0.9],
+            "pred": [1, 0, 0, 1],
+        }
+    )
+
+
+def test_evaluate_predictions_mean_and_sd_over_folds():
+    result = evaluate_predictions(_predictions(), dataset="d", split="random", model="m")
+    assert result["n_test"] == 4 and result["n_seeds"] == 1 and result["n_folds"] == 2
+    assert result["accuracy"] == pytest.approx(0.5)
+    assert result["accuracy_sd"] == pytest.approx(np.std([1.0, 0.0], ddof=1))
+    assert result["auroc"] == pytest.approx(0.5)
+    assert result["runs"][1]["confusion"] == {"tp": 0, "fp": 1, "tn": 0, "fn": 1}
+
+
+def test_summarize_has_exactly_the_contract_columns(tmp_path):
+    result = evaluate_predictions(_predictions(), dataset="d", split="random", model="m")
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(result))
+    table = summarize([path], tmp_path / "summary.tsv")
+    header = (tmp_path / "summary.tsv").read_text().splitlines()[0].split("\t")
+    assert header == SUMMARY_COLUMNS
+    assert header[:5] == ["dataset", "split", "model", "n_test", "n_seeds"]
+    assert table.loc[0, "mcc"] == pytest.approx(0.0)

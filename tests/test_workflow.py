@@ -1,0 +1,137 @@
+"""The workflow through the snakemake CLI: lint, dry runs, and a tiny end-to-end run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import REPO, TEST_DATA
+
+from rnainteract.metrics import SUMMARY_COLUMNS
+
+pytestmark = pytest.mark.workflow
+
+
+def snakemake(*args, workdir=None, check=True):
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), *args]
+    if workdir is not None:
+        cmd += ["-d", str(workdir)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(cmd)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+        )
+    return proc
+
+
+def tiny_config(tmp_path, **changes):
+    config = yaml.safe_load((TEST_DATA / "config.yaml").read_text())
+    config["mirror_dirs"] = [str(TEST_DATA / "mirror")]
+    for key, value in changes.items():
+        config[key] = value
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_lint_is_clean():
+    proc = snakemake("--lint", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_default_dry_run_plans_every_benchmark(tmp_path, shared_data):
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config["mirror_dirs"] = [str(shared_data)]
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    out = snakemake("-n", "--configfile", str(tmp_path / "config.yaml"), workdir=tmp_path).stdout
+    assert "download_source" not in out  # every source is found in the mirror
+    for rule, count in (
+        ("build_pairs", 5),
+        ("make_split", 20),
+        ("train_model", 40),
+        ("evaluate_model", 40),
+        ("plot_roc", 20),
+    ):
+        assert any(line.split() == [rule, str(count)] for line in out.splitlines()), (rule, out)
+
+
+def test_missing_source_is_planned_as_download(tmp_path):
+    config = tiny_config(tmp_path)
+    cfg = yaml.safe_load(config.read_text())
+    cfg["mirror_dirs"] = [str(tmp_path / "empty")]
+    config.write_text(yaml.safe_dump(cfg))
+    out = snakemake("-n", "--configfile", str(config), workdir=tmp_path).stdout
+    assert "download_source" in out and "resources/sources/tiny/pairs.txt" in out
+
+
+def test_bad_config_is_refused(tmp_path):
+    config = tiny_config(tmp_path, splits={"n_folds": 1, "seed": 0})
+    proc = snakemake("-n", "--configfile", str(config), workdir=tmp_path, check=False)
+    assert proc.returncode != 0 and "n_folds" in proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """One end-to-end run of the tiny fixture dataset, shared by the tests below."""
+    workdir = tmp_path_factory.mktemp("tiny")
+    config = tiny_config(workdir)
+    snakemake("--cores", "2", "--configfile", str(config), workdir=workdir)
+    return workdir, config
+
+
+def test_tiny_run_outputs_follow_the_contract(tiny_run):
+    workdir, _ = tiny_run
+    pairs = pd.read_parquet(workdir / "results/pairs/tiny.parquet")
+    assert list(pairs.columns) == ["rna_id", "protein_id", "label", "source"]
+    assert len(pairs) == 72 and str(pairs.label.dtype) == "int8"
+    assert pairs.rna_id.str.match(r"^\dR\dX-R$").all()  # PDB code upper-cased
+    families = pd.read_csv(workdir / "results/annotation/tiny/rna_families.tsv", sep="\t")
+    assert list(families.columns) == ["rna_id", "family", "family_source"]
+    assert families.family.nunique() == 6  # the planted families
+    summary = pd.read_csv(workdir / "results/summary/metrics.tsv", sep="\t")
+    assert list(summary.columns) == SUMMARY_COLUMNS
+    assert len(summary) == 8 and set(summary.n_seeds) == {2}
+    random_split = summary[summary.split == "random"]
+    assert (random_split.auroc > 0.6).all()  # planted signal is learnable on a random split
+    for split in ("rna_family", "protein_cold", "both_cold"):
+        leakage = json.loads((workdir / f"results/splits/tiny/{split}.leakage.json").read_text())
+        for fold in leakage["folds"]:
+            assert all(fold[key] == 0 for key in leakage["promised_zero"])
+    assert (workdir / "results/figures/tiny/random.roc.png").stat().st_size > 1000
+
+
+def test_rerun_plans_nothing(tiny_run):
+    workdir, config = tiny_run
+    out = snakemake("-n", "--configfile", str(config), workdir=workdir).stdout
+    assert "Nothing to be done" in out
+
+
+def test_hyperparameter_change_reruns_only_that_model(tiny_run, tmp_path):
+    workdir, config = tiny_run
+    cfg = yaml.safe_load(config.read_text())
+    cfg["models"]["rpiseq_rf"]["params"]["n_estimators"] = 30
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    out = snakemake("-n", "--configfile", str(changed), workdir=workdir).stdout
+    jobs = {
+        line.split()[0]: int(line.split()[1])
+        for line in out.splitlines()
+        if len(line.split()) == 2 and line.split()[1].isdigit()
+    }
+    assert jobs.get("train_model") == 4 and jobs.get("evaluate_model") == 4
+    assert "model=rpiseq_svm" not in out
+    for rule in ("build_pairs", "cluster_rna", "make_split", "rna_features"):
+        assert rule not in jobs
+
+
+def test_report(tiny_run):
+    workdir, config = tiny_run
+    snakemake(
+        "--report", str(workdir / "report.html"), "--configfile", str(config), workdir=workdir
+    )
+    html = (workdir / "report.html").read_text(errors="replace")
+    assert len(html) > 10_000 and "metrics.tsv" in html and "random.roc.png" in html

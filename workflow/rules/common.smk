@@ -1,0 +1,144 @@
+import os
+from pathlib import Path
+
+from snakemake.utils import validate
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+# rule scripts import the library from src/ (also inside conda envs and on cluster nodes)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(Path(workflow.basedir) / "src"), os.environ.get("PYTHONPATH")) if p
+)
+
+from rnainteract.models import (
+    MODEL_FEATURES,
+)  # noqa: E402  (light module: no sklearn import)
+
+SPLIT_NAMES = ["random", "rna_family", "protein_cold", "both_cold"]
+
+
+wildcard_constraints:
+    dataset="[a-z][a-z0-9_]*",
+    split="|".join(SPLIT_NAMES),
+    model="[a-z][a-z0-9_]*",
+
+
+def check_config():
+    """Cross-reference checks the JSON schema cannot express; errors name the config key."""
+    for name, ds in config["datasets"].items():
+        for role, source in ds["inputs"].items():
+            if source not in config["sources"]:
+                raise ValueError(
+                    f"config: datasets.{name}.inputs.{role} names unknown source {source!r}"
+                )
+    for key, known in (("datasets", config["datasets"]), ("models", config["models"])):
+        for name in config["targets"][key]:
+            if name not in known:
+                raise ValueError(
+                    f"config: targets.{key} names {name!r}, not defined under {key}"
+                )
+
+
+check_config()
+
+
+def source_path(name):
+    """Local path of a source: the first mirror holding it, else its download-cache path."""
+    entry = config["sources"][name]
+    for root in config["mirror_dirs"]:
+        candidate = Path(root) / entry["path"]
+        if candidate.is_file():
+            return str(candidate)
+    return f"resources/sources/{entry['path']}"
+
+
+def get_source_by_path(wildcards):
+    """The source entry (with its name) whose path is the download rule's {path}."""
+    for name, entry in config["sources"].items():
+        if entry["path"] == wildcards.path:
+            return {"name": name, **entry}
+    raise ValueError(f"no source in config has path {wildcards.path!r}")
+
+
+def get_dataset_inputs(wildcards):
+    """Parser inputs of a dataset: role -> local path of its source."""
+    ds = config["datasets"][wildcards.dataset]
+    return {role: source_path(source) for role, source in ds["inputs"].items()}
+
+
+def get_dataset_checksums(wildcards):
+    """Parser input role -> expected SHA-256 (or None)."""
+    ds = config["datasets"][wildcards.dataset]
+    return {
+        role: config["sources"][s].get("sha256") for role, s in ds["inputs"].items()
+    }
+
+
+def get_cleaning(wildcards):
+    """The cleaning policies of a dataset (dataset entry over the `cleaning` defaults)."""
+    ds = config["datasets"][wildcards.dataset]
+    return {
+        key: ds.get(key, config["cleaning"][key])
+        for key in ("unknown_letters", "missing_sequence", "label_conflicts")
+    }
+
+
+def get_pair_source(wildcards):
+    """Value of the pair table's `source` column: the dataset's pair source name(s)."""
+    inputs = config["datasets"][wildcards.dataset]["inputs"]
+    names = [
+        inputs[r] for r in ("pairs", "records", "positives", "negatives") if r in inputs
+    ]
+    return "+".join(names)
+
+
+def get_model_kind(wildcards):
+    return config["models"][wildcards.model]["kind"]
+
+
+def get_model_params(wildcards):
+    return config["models"][wildcards.model].get("params", {})
+
+
+def get_model_features(wildcards):
+    """The RNA and protein feature tables a model reads."""
+    rna_set, protein_set = MODEL_FEATURES[get_model_kind(wildcards)]
+    return {
+        "rna_features": f"results/features/{wildcards.dataset}/{rna_set}.parquet",
+        "protein_features": f"results/features/{wildcards.dataset}/{protein_set}.parquet",
+    }
+
+
+def get_split_predictions(wildcards):
+    """Predictions of every target model on one dataset x split."""
+    return {
+        model: f"results/predictions/{wildcards.dataset}/{wildcards.split}/{model}.parquet"
+        for model in config["targets"]["models"]
+    }
+
+
+def get_metric_files():
+    t = config["targets"]
+    return expand(
+        "results/metrics/{dataset}/{split}/{model}.json",
+        dataset=t["datasets"],
+        split=t["splits"],
+        model=t["models"],
+    )
+
+
+def get_final_targets():
+    t = config["targets"]
+    return [
+        "results/summary/metrics.tsv",
+        *expand(
+            "results/figures/{dataset}/{split}.roc.png",
+            dataset=t["datasets"],
+            split=t["splits"],
+        ),
+        *expand(
+            "results/splits/{dataset}/{split}.leakage.json",
+            dataset=t["datasets"],
+            split=t["splits"],
+        ),
+    ]

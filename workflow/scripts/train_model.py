@@ -1,0 +1,17 @@
+"""Adapter: rule train_model."""
+
+from rnainteract.logs import log_to
+from rnainteract.train import train_feature_model
+
+with log_to(snakemake.log[0]):
+    train_feature_model(
+        snakemake.input.pairs,
+        snakemake.input.split,
+        snakemake.input.rna_features,
+        snakemake.input.protein_features,
+        kind=snakemake.params.kind,
+        params=dict(snakemake.params.hyperparameters),
+        seeds=list(snakemake.params.seeds),
+        out=snakemake.output.predictions,
+        threads=snakemake.threads,
+    )
