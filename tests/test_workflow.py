@@ -102,6 +102,10 @@ def test_tiny_run_outputs_follow_the_contract(tiny_run):
         for fold in leakage["folds"]:
             assert all(fold[key] == 0 for key in leakage["promised_zero"])
     assert (workdir / "results/figures/tiny/random.roc.png").stat().st_size > 1000
+    datasets = pd.read_csv(workdir / "results/summary/datasets.tsv", sep="\t")
+    row = datasets.iloc[0]
+    assert (row.dataset, row.n_rows_read, row.n_pairs, row.n_positive) == ("tiny", 72, 72, 36)
+    assert (row.n_rna, row.n_proteins, row.n_rna_families, row.n_protein_clans) == (18, 18, 6, 6)
 
 
 def test_rerun_plans_nothing(tiny_run):

@@ -440,3 +440,50 @@ def read_pairs(path: str | os.PathLike) -> pd.DataFrame:
     if not table.label.isin([0, 1]).all():
         raise ValueError(f"{path}: labels must be 0/1")
     return table
+
+
+DATASET_TABLE_COLUMNS = [
+    "dataset", "n_rows_read", "n_duplicate_rows_removed", "n_label_conflict_pairs_dropped",
+    "n_pairs_missing_sequence_dropped", "n_pairs_dropped_unknown_letters",
+    "n_rna_with_unknown_letters", "n_proteins_with_unknown_letters", "n_pairs", "n_positive",
+    "n_negative", "n_rna", "n_proteins", "n_rna_families", "n_protein_clans",
+    "rna_length_median", "protein_length_median",
+]  # fmt: skip
+
+
+def dataset_table(
+    stats_files: list[str | os.PathLike],
+    family_files: list[str | os.PathLike],
+    clan_files: list[str | os.PathLike],
+    out: str | os.PathLike,
+) -> pd.DataFrame:
+    """One row per dataset: what cleaning read, removed and kept, and its families and clans.
+
+    The three lists are parallel (same dataset order): ``{dataset}.stats.json`` of
+    :func:`build_dataset`, ``rna_families.tsv`` and ``protein_clans.tsv``.
+    """
+    import json
+
+    from rnainteract.io import write_tsv
+
+    rows = []
+    for stats_file, family_file, clan_file in zip(
+        stats_files, family_files, clan_files, strict=True
+    ):
+        with open(stats_file) as handle:
+            stats = json.load(handle)
+        row = {key: stats.get(key) for key in DATASET_TABLE_COLUMNS}
+        row["n_rna_with_unknown_letters"] = stats["alphabet"]["rna"][
+            "n_sequences_with_unknown_letters"
+        ]
+        row["n_proteins_with_unknown_letters"] = stats["alphabet"]["protein"][
+            "n_sequences_with_unknown_letters"
+        ]
+        row["n_rna_families"] = pd.read_csv(family_file, sep="\t", dtype=str).family.nunique()
+        row["n_protein_clans"] = pd.read_csv(clan_file, sep="\t", dtype=str).clan.nunique()
+        row["rna_length_median"] = stats["rna_length"]["median"]
+        row["protein_length_median"] = stats["protein_length"]["median"]
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=DATASET_TABLE_COLUMNS)
+    write_tsv(table, out)
+    return table

@@ -5,9 +5,13 @@ from snakemake.utils import validate
 
 validate(config, schema="../schemas/config.schema.yaml")
 
-# rule scripts import the library from src/ (also inside conda envs and on cluster nodes)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (str(Path(workflow.basedir) / "src"), os.environ.get("PYTHONPATH")) if p
+# Rule scripts import the library from src/, also inside conda envs and in cluster jobs (each
+# job re-reads this file). The workflow sets PYTHONPATH itself rather than asking the user for it,
+# so the `envvars:` directive (which asserts user-provided variables) does not apply here.
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(
+        p for p in (str(Path(workflow.basedir) / "src"), os.environ.get("PYTHONPATH")) if p
+    )
 )
 
 from rnainteract.models import (
@@ -127,10 +131,16 @@ def get_metric_files():
     )
 
 
+def get_dataset_files(pattern):
+    """``pattern`` expanded over the target datasets, in config order."""
+    return expand(pattern, dataset=config["targets"]["datasets"])
+
+
 def get_final_targets():
     t = config["targets"]
     return [
         "results/summary/metrics.tsv",
+        "results/summary/datasets.tsv",
         *expand(
             "results/figures/{dataset}/{split}.roc.png",
             dataset=t["datasets"],

@@ -18,3 +18,27 @@ rule summarize_metrics:
         runtime=5,
     script:
         "../scripts/summarize_metrics.py"
+
+
+rule summarize_datasets:
+    """One row per dataset: pairs read, removed (and why) and kept; RNA families, protein clans."""
+    input:
+        stats=get_dataset_files("results/pairs/{dataset}.stats.json"),
+        families=get_dataset_files("results/annotation/{dataset}/rna_families.tsv"),
+        clans=get_dataset_files("results/annotation/{dataset}/protein_clans.tsv"),
+    output:
+        table=report(
+            "results/summary/datasets.tsv",
+            caption="../report/datasets.rst",
+            category="Datasets",
+            labels={"table": "datasets.tsv"},
+        ),
+    log:
+        "logs/summarize_datasets/summary.log",
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../../envs/rnainteract.yaml"
+    script:
+        "../scripts/summarize_datasets.py"

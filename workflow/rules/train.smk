@@ -12,7 +12,7 @@ rule train_model:
         "benchmarks/train_model/{dataset}/{split}/{model}.tsv"
     conda:
         "../../envs/rnainteract.yaml"
-    threads: 2
+    threads: 1  # SVC is single-threaded; on more cores, --set-threads train_model=N speeds up RF
     resources:
         mem_mb=4000,
         runtime=60,
