@@ -38,9 +38,7 @@ def check_config():
     for key, known in (("datasets", config["datasets"]), ("models", config["models"])):
         for name in config["targets"][key]:
             if name not in known:
-                raise ValueError(
-                    f"config: targets.{key} names {name!r}, not defined under {key}"
-                )
+                raise ValueError(f"config: targets.{key} names {name!r}, not defined under {key}")
 
 
 check_config()
@@ -73,9 +71,7 @@ def get_dataset_inputs(wildcards):
 def get_dataset_checksums(wildcards):
     """Parser input role -> expected SHA-256 (or None)."""
     ds = config["datasets"][wildcards.dataset]
-    return {
-        role: config["sources"][s].get("sha256") for role, s in ds["inputs"].items()
-    }
+    return {role: config["sources"][s].get("sha256") for role, s in ds["inputs"].items()}
 
 
 def get_cleaning(wildcards):
@@ -90,9 +86,7 @@ def get_cleaning(wildcards):
 def get_pair_source(wildcards):
     """Value of the pair table's `source` column: the dataset's pair source name(s)."""
     inputs = config["datasets"][wildcards.dataset]["inputs"]
-    names = [
-        inputs[r] for r in ("pairs", "records", "positives", "negatives") if r in inputs
-    ]
+    names = [inputs[r] for r in ("pairs", "records", "positives", "negatives") if r in inputs]
     return "+".join(names)
 
 

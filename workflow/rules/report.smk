@@ -35,10 +35,10 @@ rule summarize_datasets:
         ),
     log:
         "logs/summarize_datasets/summary.log",
+    conda:
+        "../../envs/rnainteract.yaml"
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        "../../envs/rnainteract.yaml"
     script:
         "../scripts/summarize_datasets.py"
