@@ -28,6 +28,16 @@ def snakemake(*args, workdir=None, check=True):
     return proc
 
 
+def planned_jobs(dry_run_output: str) -> dict[str, int]:
+    """Rule -> job count from the 'Job stats' table of a dry run."""
+    jobs = {}
+    for line in dry_run_output.splitlines():
+        words = line.split()
+        if len(words) == 2 and words[1].isdigit() and words[0] != "total":
+            jobs[words[0]] = int(words[1])
+    return jobs
+
+
 def tiny_config(tmp_path, **changes):
     config = yaml.safe_load((TEST_DATA / "config.yaml").read_text())
     config["mirror_dirs"] = [str(TEST_DATA / "mirror")]
@@ -129,6 +139,19 @@ def test_hyperparameter_change_reruns_only_that_model(tiny_run, tmp_path):
     assert jobs.get("train_model") == 4 and jobs.get("evaluate_model") == 4
     assert "model=rpiseq_svm" not in out
     for rule in ("build_pairs", "cluster_rna", "make_split", "rna_features"):
+        assert rule not in jobs
+
+
+def test_split_seed_change_reruns_splits_and_downstream_only(tiny_run, tmp_path):
+    workdir, config = tiny_run
+    cfg = yaml.safe_load(config.read_text())
+    cfg["splits"]["seed"] += 1
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    jobs = planned_jobs(snakemake("-n", "--configfile", str(changed), workdir=workdir).stdout)
+    assert jobs["make_split"] == 4 and jobs["train_model"] == 8 and jobs["evaluate_model"] == 8
+    for rule in ("build_pairs", "cluster_rna", "cluster_proteins", "rna_features",
+                 "annotate_families"):
         assert rule not in jobs
 
 

@@ -146,3 +146,14 @@ def get_final_targets():
             split=t["splits"],
         ),
     ]
+
+
+# Jobs too small to be worth a cluster submission (~7 s of start-up each under SLURM).
+localrules:
+    all,
+    annotate_families,
+    annotate_clans,
+    evaluate_model,
+    plot_roc,
+    summarize_metrics,
+    summarize_datasets,
