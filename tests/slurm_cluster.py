@@ -90,13 +90,15 @@ class LocalSlurm:
             self.pid_files.append(run_dir / "munged.pid")
         subprocess.run([_sbin("slurmctld"), "-f", str(self.conf)], check=True, env=self.env)
         self.pid_files.append(self.root / "slurmctld.pid")
-        subprocess.run([_sbin("slurmd"), "-f", str(self.conf), "-N", "localhost"], check=True,
-                       env=self.env)
+        subprocess.run(
+            [_sbin("slurmd"), "-f", str(self.conf), "-N", "localhost"], check=True, env=self.env
+        )
         self.pid_files.append(self.root / "slurmd.pid")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            proc = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True,
-                                  env=self.env)
+            proc = subprocess.run(
+                ["sinfo", "-h", "-o", "%T"], capture_output=True, text=True, env=self.env
+            )
             if proc.stdout.strip() == "idle":
                 return self
             time.sleep(0.5)
@@ -114,6 +116,11 @@ class LocalSlurm:
 
     def job_comments(self) -> list[str]:
         """Comments of all jobs the controller still knows (Snakemake puts the rule name there)."""
-        proc = subprocess.run(["squeue", "-h", "-t", "all", "-o", "%k"], capture_output=True,
-                              text=True, env=self.env, check=True)
+        proc = subprocess.run(
+            ["squeue", "-h", "-t", "all", "-o", "%k"],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            check=True,
+        )
         return proc.stdout.split()

@@ -4,10 +4,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from rnainteract.annotation import clusters_to_annotation
 from rnainteract.clusters import (
     cluster_proteins,
     cluster_rna,
-    clusters_to_annotation,
     parse_cdhit_clstr,
     word_size_for,
 )

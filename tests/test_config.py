@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import re
+import sys
 
 import jsonschema
 import pytest
@@ -70,31 +72,86 @@ def test_every_rule_has_log_resources_and_conda_env():
         assert "lambda" not in body and "run:" not in body, f"rule {name}: use get_* helpers"
 
 
-ENV_NEEDS = {
-    # env file -> packages its rules import or call
-    "rnainteract.yaml": {
-        "python",
-        "numpy",
-        "pandas",
-        "pyarrow",
-        "scikit-learn",
-        "biopython",
-        "matplotlib-base",
-        "requests",
-        "urllib3",
-    },
-    "cluster.yaml": {"cd-hit", "mmseqs2", "python", "pandas", "biopython"},
-}
+# import name -> conda package; binaries -> the package that provides them
+CONDA_PACKAGES = {
+    "numpy": "numpy", "pandas": "pandas", "pyarrow": "pyarrow", "sklearn": "scikit-learn",
+    "Bio": "biopython", "matplotlib": "matplotlib-base", "requests": "requests",
+    "urllib3": "urllib3", "yaml": "pyyaml", "tqdm": "tqdm", "jsonschema": "jsonschema",
+}  # fmt: skip
+BINARY_PACKAGES = {"cd-hit-est": "cd-hit", "mmseqs": "mmseqs2", "cmscan": "infernal",
+                   "hmmscan": "hmmer"}  # fmt: skip
+SRC = REPO / "src"
 
 
-@pytest.mark.parametrize("env_file", sorted(ENV_NEEDS))
-def test_envs_are_pinned_and_complete(env_file):
+def _module_needs(path, seen):
+    """Third-party import names and binaries needed by a Python file, following rnainteract
+    imports (also lazy ones inside functions and module names given as strings)."""
+    tree = ast.parse(path.read_text())
+    text = path.read_text()
+    imports, binaries = set(), {b for b in BINARY_PACKAGES if f'"{b}"' in text}
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if re.fullmatch(r"rnainteract(\.\w+)+", node.value):
+                names = [node.value]
+        for name in names:
+            if name.split(".")[0] != "rnainteract":
+                imports.add(name.split(".")[0])
+                continue
+            for candidate in (
+                SRC / (name.replace(".", "/") + ".py"),
+                SRC / name.replace(".", "/") / "__init__.py",
+            ):
+                if candidate.is_file() and candidate not in seen:
+                    seen.add(candidate)
+                    more_imports, more_binaries = _module_needs(candidate, seen)
+                    imports |= more_imports
+                    binaries |= more_binaries
+    return imports, binaries
+
+
+def _rule_envs():
+    """(rule, script path, env path) for every rule with a script."""
+    for _, name, body in _rules():
+        script = re.search(r'script:\s*\n\s*"([^"]+)"', body)
+        env = re.search(r'conda:\s*\n\s*"([^"]+)"', body)
+        if script and env:
+            base = REPO / "workflow/rules"
+            yield name, (base / script.group(1)).resolve(), (base / env.group(1)).resolve()
+
+
+@pytest.mark.parametrize("env_file", sorted(p.name for p in (REPO / "envs").glob("*.yaml")))
+def test_envs_are_pinned(env_file):
     env = yaml.safe_load((REPO / "envs" / env_file).read_text())
-    specs = [d for d in env["dependencies"] if isinstance(d, str)]
-    names = set()
-    for spec in specs:
+    for spec in env["dependencies"]:
         name, _, version = spec.partition("=")
         assert version and version[0].isdigit(), f"{env_file}: {spec} is not pinned"
-        names.add(name)
-    assert ENV_NEEDS[env_file] <= names, ENV_NEEDS[env_file] - names
     assert "nodefaults" in env["channels"]
+
+
+def test_each_rule_env_has_what_its_script_imports_or_calls():
+    checked = 0
+    for rule, script, env_path in _rule_envs():
+        imports, binaries = _module_needs(script, set())
+        stdlib = set(sys.stdlib_module_names) | {"snakemake"}
+        unknown = imports - stdlib - set(CONDA_PACKAGES)
+        assert not unknown, f"rule {rule}: map {unknown} to conda packages in this test"
+        needed = {CONDA_PACKAGES[i] for i in imports - stdlib} | {"python"}
+        if "pandas" in needed:
+            needed.add("pyarrow")  # every table is Parquet
+        needed |= {BINARY_PACKAGES[b] for b in binaries}
+        env = yaml.safe_load(env_path.read_text())
+        names = {spec.partition("=")[0] for spec in env["dependencies"]}
+        assert needed <= names, f"rule {rule}: {env_path.name} lacks {sorted(needed - names)}"
+        checked += 1
+    assert checked >= 12
+
+
+def test_cluster_rules_call_the_clustering_tools():
+    needs = {rule: _module_needs(script, set())[1] for rule, script, _ in _rule_envs()}
+    assert "cd-hit-est" in needs["cluster_rna"] and "mmseqs" in needs["cluster_proteins"]
+    assert not needs["annotate_families"] and not needs["train_model"]

@@ -18,8 +18,21 @@ pytestmark = pytest.mark.workflow
 
 
 def run(workdir, config, *targets, extra=()):
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
-           "--configfile", str(config), "--cores", "2", *extra, *targets]
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(REPO / "Snakefile"),
+        "-d",
+        str(workdir),
+        "--configfile",
+        str(config),
+        "--cores",
+        "2",
+        *extra,
+        *targets,
+    ]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-5000:]
 
@@ -28,7 +41,8 @@ def digests(workdir, pattern="results/**/*"):
     """sha256 of every file under results/, by relative path."""
     return {
         str(p.relative_to(workdir)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(workdir.glob(pattern)) if p.is_file()
+        for p in sorted(workdir.glob(pattern))
+        if p.is_file()
     }
 
 
@@ -38,8 +52,10 @@ def test_two_clean_runs_of_a_real_dataset_are_byte_identical(tmp_path, shared_da
     config["targets"]["datasets"] = ["rpi369"]
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
-    targets = [f"results/splits/rpi369/{s}.parquet"
-               for s in ("random", "rna_family", "protein_cold", "both_cold")]
+    targets = [
+        f"results/splits/rpi369/{s}.parquet"
+        for s in ("random", "rna_family", "protein_cold", "both_cold")
+    ]
     first, second = tmp_path / "a", tmp_path / "b"
     for workdir in (first, second):
         workdir.mkdir()
@@ -62,10 +78,23 @@ def test_killed_run_resumes_to_the_same_outputs(tmp_path):
     killed.mkdir()
     run(reference, config, target)
 
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(killed),
-           "--configfile", str(config), "--cores", "2", target]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(REPO / "Snakefile"),
+        "-d",
+        str(killed),
+        "--configfile",
+        str(config),
+        "--cores",
+        "2",
+        target,
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     log = killed / "logs/train_model/tiny/random/rpiseq_rf.log"
     deadline = time.monotonic() + 300
     while "trained on" not in (log.read_text() if log.exists() else ""):  # inside fold 0..2

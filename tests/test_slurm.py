@@ -31,8 +31,15 @@ COMPARED = [
     "results/predictions/tiny/rna_family/rpiseq_rf.parquet",
     TARGET,
 ]
-SUBMITTED = {"build_pairs", "cluster_rna", "cluster_proteins", "make_split", "rna_features",
-             "protein_features", "train_model"}
+SUBMITTED = {
+    "build_pairs",
+    "cluster_rna",
+    "cluster_proteins",
+    "make_split",
+    "rna_features",
+    "protein_features",
+    "train_model",
+}
 
 
 @pytest.fixture(scope="module")
@@ -55,15 +62,38 @@ def test_slurm_run_equals_local_run(slurm, tmp_path):
     for workdir in (local, cluster):
         workdir.mkdir()
     config = tiny_config(tmp_path)
-    base = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"),
-            "--configfile", str(config)]
-    subprocess.run([*base, "-d", str(local), "--cores", "2", TARGET], check=True, cwd=REPO,
-                   capture_output=True)
+    base = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(REPO / "Snakefile"),
+        "--configfile",
+        str(config),
+    ]
+    subprocess.run(
+        [*base, "-d", str(local), "--cores", "2", TARGET], check=True, cwd=REPO, capture_output=True
+    )
     started = time.monotonic()
     proc = subprocess.run(
-        [*base, "-d", str(cluster), "--profile", str(REPO / "profiles/slurm"), "--jobs", "4",
-         "--slurm-keep-successful-logs", "--latency-wait", "5", TARGET],
-        cwd=REPO, capture_output=True, text=True, env=slurm.env, timeout=900,
+        [
+            *base,
+            "-d",
+            str(cluster),
+            "--profile",
+            str(REPO / "profiles/slurm"),
+            "--jobs",
+            "4",
+            "--slurm-keep-successful-logs",
+            "--latency-wait",
+            "5",
+            TARGET,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=slurm.env,
+        timeout=900,
     )
     wall = time.monotonic() - started
     assert proc.returncode == 0, proc.stderr[-5000:]

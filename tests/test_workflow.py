@@ -150,8 +150,13 @@ def test_split_seed_change_reruns_splits_and_downstream_only(tiny_run, tmp_path)
     changed.write_text(yaml.safe_dump(cfg))
     jobs = planned_jobs(snakemake("-n", "--configfile", str(changed), workdir=workdir).stdout)
     assert jobs["make_split"] == 4 and jobs["train_model"] == 8 and jobs["evaluate_model"] == 8
-    for rule in ("build_pairs", "cluster_rna", "cluster_proteins", "rna_features",
-                 "annotate_families"):
+    for rule in (
+        "build_pairs",
+        "cluster_rna",
+        "cluster_proteins",
+        "rna_features",
+        "annotate_families",
+    ):
         assert rule not in jobs
 
 

@@ -1,6 +1,6 @@
 """Adapter: rules annotate_families and annotate_clans."""
 
-from rnainteract.clusters import clusters_to_annotation
+from rnainteract.annotation import clusters_to_annotation
 from rnainteract.logs import log_to
 
 with log_to(snakemake.log[0]):
