@@ -17,8 +17,8 @@ from test_workflow import tiny_config
 pytestmark = pytest.mark.workflow
 
 
-def run(workdir, config, *targets, extra=()):
-    cmd = [
+def snakemake_cmd(workdir, config, *args):
+    return [
         sys.executable,
         "-m",
         "snakemake",
@@ -30,10 +30,14 @@ def run(workdir, config, *targets, extra=()):
         str(config),
         "--cores",
         "2",
-        *extra,
-        *targets,
+        *args,
     ]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+
+
+def run(workdir, config, *targets, extra=()):
+    proc = subprocess.run(
+        snakemake_cmd(workdir, config, *extra, *targets), cwd=REPO, capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr[-5000:]
 
 
@@ -78,20 +82,7 @@ def test_killed_run_resumes_to_the_same_outputs(tmp_path):
     killed.mkdir()
     run(reference, config, target)
 
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(REPO / "Snakefile"),
-        "-d",
-        str(killed),
-        "--configfile",
-        str(config),
-        "--cores",
-        "2",
-        target,
-    ]
+    cmd = snakemake_cmd(killed, config, target)
     proc = subprocess.Popen(
         cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
