@@ -8,6 +8,8 @@ cd "$(dirname "$0")"
 missing=()
 command -v cd-hit-est >/dev/null 2>&1 || missing+=(cd-hit)
 command -v mmseqs >/dev/null 2>&1 || missing+=(mmseqs2)
+command -v cmscan >/dev/null 2>&1 || missing+=(infernal)
+command -v hmmscan >/dev/null 2>&1 || missing+=(hmmer)  # tests compare pyhmmer with hmmscan
 if ((${#missing[@]})); then
     sudo=""
     if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

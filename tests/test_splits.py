@@ -2,7 +2,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnainteract.splits import LeakageError, leakage_report, make_split, split_dataset
+from rnainteract.splits import (
+    LeakageError,
+    attach_groups,
+    leakage_report,
+    make_split,
+    split_dataset,
+)
 
 
 def synthetic_pairs(n_families=12, n_clans=10, n_pairs=400, seed=1):
@@ -116,3 +122,23 @@ def test_split_dataset_files(tmp_path):
     split = pd.read_parquet(tmp_path / "s.parquet")
     assert list(split.columns) == ["pair_index", "fold", "partition"]
     assert set(split.partition) == {"train", "test"}
+
+
+def test_unannotated_pairs_are_dropped_and_counted(tmp_path):
+    table = synthetic_pairs()
+    table[["rna_id", "protein_id", "label"]].assign(source="s").to_parquet(tmp_path / "p.parquet")
+    fam = table[["rna_id", "family"]].drop_duplicates()
+    fam = fam[fam.family != "F0"]  # policy drop: family F0 unannotated
+    clan = table[["protein_id", "clan"]].drop_duplicates()
+    fam.to_csv(tmp_path / "f.tsv", sep="\t", index=False)
+    clan.to_csv(tmp_path / "c.tsv", sep="\t", index=False)
+    report = split_dataset(tmp_path / "p.parquet", tmp_path / "f.tsv", tmp_path / "c.tsv",
+                           kind="random", n_folds=3, seed=1, out_split=tmp_path / "s.parquet",
+                           out_leakage=tmp_path / "s.json")  # fmt: skip
+    n_f0 = int((table.family == "F0").sum())
+    assert n_f0 > 0 and report["n_pairs_unannotated_dropped"] == n_f0
+    split = pd.read_parquet(tmp_path / "s.parquet")
+    kept = set(split.pair_index)
+    assert kept == set(table.index[table.family != "F0"])  # original pair indices are kept
+    with pytest.raises(ValueError, match="have no family"):
+        attach_groups(table.drop(columns=["family", "clan"]), fam, clan)

@@ -102,6 +102,13 @@ def test_tiny_run_outputs_follow_the_contract(tiny_run):
     families = pd.read_csv(workdir / "results/annotation/tiny/rna_families.tsv", sep="\t")
     assert list(families.columns) == ["rna_id", "family", "family_source"]
     assert families.family.nunique() == 6  # the planted families
+    # family 1 is found by the tiny Rfam-style CM, the others are cd-hit-est clusters
+    assert families.groupby("family_source").size().to_dict() == {"cluster": 15, "rfam": 3}
+    assert set(families.family[families.family_source == "rfam"]) == {"RT90001"}
+    clans = pd.read_csv(workdir / "results/annotation/tiny/protein_clans.tsv", sep="\t")
+    # clan 1's HMM is in a Pfam clan; clan 2's HMM has none -> its MMseqs2 cluster
+    assert clans.groupby("clan_source").size().to_dict() == {"cluster": 15, "pfam": 3}
+    assert clans.clan.nunique() == 6
     summary = pd.read_csv(workdir / "results/summary/metrics.tsv", sep="\t")
     assert list(summary.columns) == SUMMARY_COLUMNS
     assert len(summary) == 8 and set(summary.n_seeds) == {2}
@@ -116,6 +123,7 @@ def test_tiny_run_outputs_follow_the_contract(tiny_run):
     row = datasets.iloc[0]
     assert (row.dataset, row.n_rows_read, row.n_pairs, row.n_positive) == ("tiny", 72, 72, 36)
     assert (row.n_rna, row.n_proteins, row.n_rna_families, row.n_protein_clans) == (18, 18, 6, 6)
+    assert (row.n_rna_rfam, row.n_proteins_pfam_clan) == (3, 3)
 
 
 def test_rerun_plans_nothing(tiny_run):

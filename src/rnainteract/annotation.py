@@ -8,11 +8,19 @@ annotation (``rfam`` / ``pfam``) takes precedence where it exists, in a later st
 
 from __future__ import annotations
 
+import gzip
+import logging
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pandas as pd
 
-from rnainteract.io import write_tsv
+from rnainteract.io import atomic_path, write_tsv
+from rnainteract.tools import run_tool
+
+log = logging.getLogger(__name__)
 
 
 def clusters_to_annotation(
@@ -36,3 +44,328 @@ def clusters_to_annotation(
     result[source_col] = "cluster"
     write_tsv(result, out)
     return result
+
+
+# --- Rfam (Infernal cmscan) ----------------------------------------------------------------------
+
+CMSCAN_COLUMNS = [
+    "idx", "target_name", "target_accession", "query_name", "query_accession", "clan", "mdl",
+    "mdl_from", "mdl_to", "seq_from", "seq_to", "strand", "trunc", "pass", "gc", "bias", "score",
+    "evalue", "inc", "olp", "anyidx", "afrct1", "afrct2", "winidx", "wfrct1", "wfrct2",
+    "description",
+]  # fmt: skip
+UNANNOTATED_RNA_POLICIES = ("cluster", "drop")
+UNANNOTATED_PROTEIN_POLICIES = ("cluster", "family", "drop")
+
+
+def cm_model_names(cm_path: str | os.PathLike) -> list[str]:
+    """Names (``NAME`` lines) of the covariance models in an Infernal CM file, in file order.
+
+    Each calibrated model carries its name twice (CM and filter HMM); it is listed once.
+    """
+    names: list[str] = []
+    with open(cm_path) as handle:
+        for line in handle:
+            if line.startswith("NAME "):
+                name = line.split()[1]
+                if not names or names[-1] != name:
+                    names.append(name)
+    if not names:
+        raise ValueError(f"{cm_path}: no covariance model (no NAME line)")
+    return names
+
+
+def filter_clanin(clanin: str | os.PathLike, model_names: list[str], out: str | os.PathLike) -> int:
+    """Write the clan file restricted to models present in the CM database.
+
+    Infernal refuses a ``--clanin`` file that names models missing from the database
+    (../shared/TOOLS.md). Clans left with fewer than two members are omitted (a clan of one
+    model has no competition). Returns the number of clans written.
+    """
+    present = set(model_names)
+    lines = []
+    with open(clanin) as handle:
+        for line_no, line in enumerate(handle, start=1):
+            fields = line.split()
+            if not fields:
+                continue
+            if len(fields) < 2:
+                raise ValueError(f"{clanin}: line {line_no}: expected clan accession and models")
+            members = [m for m in fields[1:] if m in present]
+            if len(members) >= 2:
+                lines.append("\t".join([fields[0], *members]))
+    with atomic_path(out) as tmp:
+        tmp.write_text("".join(f"{line}\n" for line in lines))
+    return len(lines)
+
+
+def prepare_cm_database(
+    cm: str | os.PathLike,
+    clanin: str | os.PathLike,
+    out_cm: str | os.PathLike,
+    out_clanin: str | os.PathLike,
+) -> None:
+    """Copy (gunzip if needed) the CM database, ``cmpress`` it and write the filtered clan file.
+
+    Writes ``out_cm`` and cmpress's ``.i1f .i1i .i1m .i1p`` beside it.
+    """
+    out_cm = Path(out_cm)
+    with atomic_path(out_cm) as tmp:
+        opener = gzip.open if _is_gzip(cm) else open
+        with opener(cm, "rb") as src, open(tmp, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+    names = cm_model_names(out_cm)
+    for suffix in (".i1f", ".i1i", ".i1m", ".i1p"):
+        Path(f"{out_cm}{suffix}").unlink(missing_ok=True)
+    run_tool(["cmpress", str(out_cm)])
+    n_clans = filter_clanin(clanin, names, out_clanin)
+    log.info(
+        "CM database %s: %d models, %d clans with >= 2 present models", out_cm, len(names), n_clans
+    )
+
+
+def _is_gzip(path: str | os.PathLike) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
+
+
+def read_cmscan_tblout(path: str | os.PathLike) -> pd.DataFrame:
+    """Parse ``cmscan --fmt 2 --tblout`` (27 columns; the description may contain spaces).
+
+    Returns:
+        One row per hit with the columns of :data:`CMSCAN_COLUMNS`; ``score`` (bits) and
+        ``evalue`` as floats.
+    """
+    rows = []
+    with open(path) as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if line.startswith("#") or not line.strip():
+                continue
+            fields = line.rstrip("\n").split(maxsplit=len(CMSCAN_COLUMNS) - 1)
+            if len(fields) < len(CMSCAN_COLUMNS) - 1:
+                raise ValueError(f"{path}: line {line_no}: {len(fields)} fields; is it --fmt 2?")
+            rows.append(fields + [""] * (len(CMSCAN_COLUMNS) - len(fields)))
+    table = pd.DataFrame(rows, columns=CMSCAN_COLUMNS)
+    table["score"] = table.score.astype(float)
+    table["evalue"] = table.evalue.astype(float)
+    return table
+
+
+def best_rfam_hits(hits: pd.DataFrame) -> pd.DataFrame:
+    """Lowest-E-value included hit per RNA (ties: higher score, then family accession).
+
+    ``cmscan --cut_ga`` reports only hits at or above each family's gathering threshold; hits
+    marked overlapped by a better hit of the same clan (``olp == '='``) are ignored.
+
+    Returns:
+        ``rna_id``, ``family`` (Rfam accession), ``family_name``, ``evalue``, ``score``.
+    """
+    kept = hits[(hits.inc == "!") & (hits.olp != "=")]
+    kept = kept.sort_values(
+        ["query_name", "evalue", "score", "target_accession"],
+        ascending=[True, True, False, True],
+        kind="stable",
+    )
+    best = kept.drop_duplicates("query_name")
+    return pd.DataFrame(
+        {
+            "rna_id": best.query_name.to_numpy(),
+            "family": best.target_accession.to_numpy(),
+            "family_name": best.target_name.to_numpy(),
+            "evalue": best.evalue.to_numpy(),
+            "score": best.score.to_numpy(),
+        }
+    )
+
+
+def scan_rfam(
+    fasta: str | os.PathLike,
+    cm: str | os.PathLike,
+    clanin: str | os.PathLike,
+    *,
+    out_hits: str | os.PathLike,
+    out_tblout: str | os.PathLike,
+    cpus: int = 1,
+    toponly: bool = True,
+) -> pd.DataFrame:
+    """Run Infernal ``cmscan --rfam --cut_ga --nohmmonly --fmt 2 --clanin --oclan`` on RNAs.
+
+    ``toponly`` restricts the search to the given strand (the transcripts' orientation is known).
+    Writes the raw table to ``out_tblout`` and the best hit per RNA (:func:`best_rfam_hits`) to
+    ``out_hits``. Raises :class:`~rnainteract.tools.ToolError` if cmscan fails.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        tbl = Path(tmp) / "hits.tbl"
+        cmd = [
+            "cmscan",
+            "--rfam",
+            "--cut_ga",
+            "--nohmmonly",
+            "--fmt",
+            "2",
+            "--tblout",
+            str(tbl),
+            "--cpu",
+            str(cpus),
+            "-o",
+            os.devnull,
+        ]
+        if toponly:
+            cmd.append("--toponly")
+        if Path(clanin).stat().st_size:  # no clan with >= 2 present models: no competition
+            cmd += ["--clanin", str(clanin), "--oclan"]
+        run_tool([*cmd, str(cm), str(fasta)])
+        with atomic_path(out_tblout) as dst:
+            shutil.copyfile(tbl, dst)
+    best = best_rfam_hits(read_cmscan_tblout(out_tblout))
+    log.info("Rfam: %d RNAs with a family hit (%d families)", len(best), best.family.nunique())
+    write_tsv(best, out_hits)
+    return best
+
+
+# --- Pfam (pyhmmer hmmscan) ----------------------------------------------------------------------
+
+
+def read_pfam_clans(path: str | os.PathLike) -> dict[str, str]:
+    """``Pfam-A.clans.tsv`` (family acc, clan acc, clan id, family id, description) →
+    ``{family accession: clan accession}`` for families that belong to a clan."""
+    table = pd.read_csv(
+        path,
+        sep="\t",
+        header=None,
+        dtype=str,
+        keep_default_na=False,
+        usecols=[0, 1],
+        names=["family", "clan"],
+    )
+    return dict(zip(table.family, table.clan, strict=True))
+
+
+def scan_pfam(
+    fasta: str | os.PathLike,
+    hmm_db: str | os.PathLike,
+    clans_tsv: str | os.PathLike,
+    *,
+    out_hits: str | os.PathLike,
+    cpus: int = 1,
+) -> pd.DataFrame:
+    """Best Pfam domain per protein with pyhmmer ``hmmscan`` at the gathering cut-offs.
+
+    Equivalent to ``hmmscan --cut_ga`` (../shared/TOOLS.md). The best domain is the included
+    domain with the lowest independent E-value; its family (accession without version) is mapped
+    to a clan through ``Pfam-A.clans.tsv`` (empty when the family belongs to none).
+
+    Returns:
+        ``protein_id``, ``pfam_family``, ``pfam_name``, ``clan`` ("" if none), ``evalue``,
+        ``score`` (bits) — one row per protein with a hit.
+    """
+    import pyhmmer
+    from pyhmmer.easel import Alphabet, SequenceFile
+    from pyhmmer.plan7 import HMMFile
+
+    clans = read_pfam_clans(clans_tsv)
+    with HMMFile(hmm_db) as handle:
+        hmms = list(handle)
+    with SequenceFile(fasta, digital=True, alphabet=Alphabet.amino()) as handle:
+        sequences = handle.read_block()
+    rows = []
+    for hits in pyhmmer.hmmer.hmmscan(sequences, hmms, cpus=cpus, bit_cutoffs="gathering"):
+        best = None
+        for hit in hits:
+            if not hit.included:
+                continue
+            for domain in hit.domains:
+                if domain.included and (best is None or domain.i_evalue < best[0]):
+                    best = (domain.i_evalue, domain.score, hit.accession or hit.name, hit.name)
+        if best is not None:
+            family = best[2].split(".")[0]
+            rows.append((hits.query.name, family, best[3], clans.get(family, ""), best[0], best[1]))
+    table = pd.DataFrame(
+        rows, columns=["protein_id", "pfam_family", "pfam_name", "clan", "evalue", "score"]
+    )
+    log.info(
+        "Pfam: %d of %d proteins with a domain hit, %d of them in a clan",
+        len(table),
+        len(sequences),
+        int((table.clan != "").sum()),
+    )
+    write_tsv(table, out_hits)
+    return table
+
+
+# --- merging annotation and clusters into the contract tables ------------------------------------
+
+
+def assign_rna_families(
+    rfam_hits: str | os.PathLike,
+    clusters: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    unannotated: str = "cluster",
+) -> dict:
+    """``rna_families.tsv``: the Rfam family where cmscan found one, else per ``unannotated``.
+
+    ``cluster``: the cd-hit-est cluster (family_source ``cluster``); ``drop``: the RNA is left out
+    (the paper's choice; its pairs are then dropped, and counted, by the split stage).
+
+    Returns:
+        Counts: ``n_rna``, ``n_rfam``, ``n_cluster``, ``n_dropped``, ``n_families``.
+    """
+    if unannotated not in UNANNOTATED_RNA_POLICIES:
+        raise ValueError(f"unannotated RNA policy must be one of {UNANNOTATED_RNA_POLICIES}")
+    cl = pd.read_csv(clusters, sep="\t", dtype=str)
+    hits = pd.read_csv(rfam_hits, sep="\t", dtype=str)
+    rfam = dict(zip(hits.rna_id, hits.family, strict=True))
+    table = pd.DataFrame({"rna_id": cl.id})
+    table["family"] = [rfam.get(r, c) for r, c in zip(cl.id, cl.cluster, strict=True)]
+    table["family_source"] = ["rfam" if r in rfam else "cluster" for r in cl.id]
+    return _finish(table, "family_source", "family", unannotated, out)
+
+
+def assign_protein_clans(
+    pfam_hits: str | os.PathLike,
+    clusters: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    unannotated: str = "cluster",
+) -> dict:
+    """``protein_clans.tsv``: the Pfam clan of the best domain, else per ``unannotated``.
+
+    ``cluster``: the MMseqs2 cluster (clan_source ``cluster``); ``family``: the Pfam family when
+    it belongs to no clan (clan_source ``pfam_family``), proteins without any domain dropped;
+    ``drop``: proteins without a clan left out (the paper's choice).
+    """
+    if unannotated not in UNANNOTATED_PROTEIN_POLICIES:
+        raise ValueError(
+            f"unannotated protein policy must be one of {UNANNOTATED_PROTEIN_POLICIES}"
+        )
+    cl = pd.read_csv(clusters, sep="\t", dtype=str)
+    hits = pd.read_csv(pfam_hits, sep="\t", dtype=str, keep_default_na=False)
+    clan = {p: c for p, c in zip(hits.protein_id, hits.clan, strict=True) if c}
+    family = dict(zip(hits.protein_id, hits.pfam_family, strict=True))
+    rows = []
+    for pid, cluster in zip(cl.id, cl.cluster, strict=True):
+        if pid in clan:
+            rows.append((pid, clan[pid], "pfam"))
+        elif unannotated == "family" and pid in family:
+            rows.append((pid, family[pid], "pfam_family"))
+        else:
+            rows.append((pid, cluster, "cluster"))
+    table = pd.DataFrame(rows, columns=["protein_id", "clan", "clan_source"])
+    return _finish(table, "clan_source", "clan", unannotated, out)
+
+
+def _finish(table: pd.DataFrame, source_col: str, group_col: str, policy: str, out) -> dict:
+    counts = {f"n_{k}": int(v) for k, v in table[source_col].value_counts().items()}
+    n_total = len(table)
+    if policy != "cluster":
+        table = table[table[source_col] != "cluster"]
+    counts.update(
+        n_total=n_total,
+        n_dropped=n_total - len(table),
+        n_groups=int(table[group_col].nunique()),
+        policy=policy,
+    )
+    log.info("%s: %s", out, counts)
+    write_tsv(table, out)
+    return counts

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -21,25 +19,11 @@ import pandas as pd
 
 from rnainteract.io import write_tsv
 from rnainteract.sequences import read_fasta, write_fasta
+from rnainteract.tools import ToolError, run_tool
 
 log = logging.getLogger(__name__)
 
 CLUSTER_COLUMNS = ["id", "cluster"]
-
-
-class ToolError(RuntimeError):
-    """An external program is missing or failed (its command line and stderr are in the message)."""
-
-
-def _run(cmd: list[str]) -> None:
-    if shutil.which(cmd[0]) is None:
-        raise ToolError(
-            f"{cmd[0]} not found on PATH (apt install cd-hit mmseqs2, or use --use-conda)"
-        )
-    log.info("running: %s", " ".join(cmd))
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise ToolError(f"{' '.join(cmd)} exited with {proc.returncode}:\n{proc.stderr[-2000:]}")
 
 
 def word_size_for(identity: float) -> int:
@@ -95,7 +79,7 @@ def cluster_rna(
         dna = Path(tmp) / "in.fa"
         write_fasta(((rid, seq.replace("U", "T")) for rid, seq in records.items()), dna)
         prefix = Path(tmp) / "out"
-        _run(
+        run_tool(
             [
                 "cd-hit-est",
                 "-i",
@@ -137,7 +121,7 @@ def cluster_proteins(
     records = read_fasta(fasta)
     with tempfile.TemporaryDirectory() as tmp:
         prefix = Path(tmp) / "out"
-        _run(
+        run_tool(
             [
                 "mmseqs",
                 "easy-cluster",

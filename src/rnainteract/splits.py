@@ -43,21 +43,32 @@ class LeakageError(AssertionError):
     """A split shares something between train and test that it promised not to."""
 
 
-def attach_groups(pairs: pd.DataFrame, families: pd.DataFrame, clans: pd.DataFrame) -> pd.DataFrame:
+def attach_groups(
+    pairs: pd.DataFrame, families: pd.DataFrame, clans: pd.DataFrame, *, missing: str = "error"
+) -> pd.DataFrame:
     """Add ``family`` and ``clan`` columns to the pair table.
 
+    Args:
+        missing: ``error``, or ``drop`` to leave out pairs whose RNA has no family or whose
+            protein has no clan (annotation policy ``drop``, RNAInterAct App. B.3). The index of
+            the pair table is kept, so a kept row's index is still its ``pair_index``.
+
     Raises:
-        ValueError: an RNA without a family or a protein without a clan (names the first ids).
+        ValueError: with ``missing="error"``, an RNA without a family or a protein without a clan
+            (names the first ids).
     """
     fam = dict(zip(families.rna_id, families.family, strict=True))
     cla = dict(zip(clans.protein_id, clans.clan, strict=True))
     out = pairs.copy()
     out["family"] = out.rna_id.map(fam)
     out["clan"] = out.protein_id.map(cla)
+    unannotated = out.family.isna() | out.clan.isna()
+    if missing == "drop":
+        return out[~unannotated]
     for col, ids in (("family", out.rna_id), ("clan", out.protein_id)):
-        missing = ids[out[col].isna()].unique()
-        if len(missing):
-            raise ValueError(f"{len(missing)} id(s) have no {col}: {list(missing[:5])}")
+        absent = ids[out[col].isna()].unique()
+        if len(absent):
+            raise ValueError(f"{len(absent)} id(s) have no {col}: {list(absent[:5])}")
     return out
 
 
@@ -83,7 +94,7 @@ def make_split(table: pd.DataFrame, kind: str, *, n_folds: int = 5, seed: int = 
     """Make a k-fold split of a pair table that has ``label``, ``family`` and ``clan`` columns.
 
     Args:
-        table: pairs (row i is ``pair_index`` i) with ``label`` (0/1), ``family`` and ``clan``.
+        table: pairs (the index is the ``pair_index``) with ``label`` (0/1), ``family``, ``clan``.
         kind: one of :data:`SPLITS`.
         n_folds: k (≥ 2).
         seed: seed of the shuffling; the same seed gives the same split.
@@ -101,7 +112,7 @@ def make_split(table: pd.DataFrame, kind: str, *, n_folds: int = 5, seed: int = 
     if n_folds < 2:
         raise ValueError(f"n_folds must be >= 2, got {n_folds}")
     y = table.label.to_numpy()
-    index = np.arange(len(table))
+    index = table.index.to_numpy()
     rows = []
     if kind == "both_cold":
         rng = np.random.default_rng(seed)
@@ -122,7 +133,7 @@ def make_split(table: pd.DataFrame, kind: str, *, n_folds: int = 5, seed: int = 
                 raise ValueError(f"split {kind!r}: only {n_groups} groups for {n_folds} folds")
             splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
         for fold, (train, test) in enumerate(splitter.split(index, y, groups)):
-            rows.append(_fold_rows(train, test, fold))
+            rows.append(_fold_rows(index[train], index[test], fold))
     split = pd.concat(rows, ignore_index=True)
     tested = set(split.fold[split.partition == "test"])
     if not tested:
@@ -162,8 +173,8 @@ def leakage_report(table: pd.DataFrame, split: pd.DataFrame, kind: str) -> dict:
     """
     folds = []
     for fold, part in split.groupby("fold", sort=True):
-        train = table.iloc[part.pair_index[part.partition == "train"]]
-        test = table.iloc[part.pair_index[part.partition == "test"]]
+        train = table.loc[part.pair_index[part.partition == "train"]]
+        test = table.loc[part.pair_index[part.partition == "test"]]
         entry = {
             "fold": int(fold),
             "n_train": len(train),
@@ -197,18 +208,27 @@ def split_dataset(
     out_split: str | os.PathLike,
     out_leakage: str | os.PathLike,
 ) -> dict:
-    """Read the pair and annotation tables, make the split, check it and write both outputs."""
+    """Read the pair and annotation tables, make the split, check it and write both outputs.
+
+    Pairs whose RNA or protein is absent from the annotation tables (annotation policy ``drop``)
+    are left out and counted (``n_pairs_unannotated_dropped``).
+    """
+    all_pairs = pd.read_parquet(pairs)
     table = attach_groups(
-        pd.read_parquet(pairs),
+        all_pairs,
         pd.read_csv(families, sep="\t", dtype=str),
         pd.read_csv(clans, sep="\t", dtype=str),
+        missing="drop",
     )
+    if table.empty:
+        raise ValueError(f"{pairs}: no pair has both an annotated RNA and an annotated protein")
     split = make_split(table, kind, n_folds=n_folds, seed=seed)
     report = leakage_report(table, split, kind)
     report.update(
         n_folds=n_folds,
         seed=seed,
         n_pairs=len(table),
+        n_pairs_unannotated_dropped=len(all_pairs) - len(table),
         n_rna_families=int(table.family.nunique()),
         n_protein_clans=int(table.clan.nunique()),
     )

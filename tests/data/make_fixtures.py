@@ -6,6 +6,9 @@ python tests/data/make_fixtures.py
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -53,6 +56,58 @@ def main() -> None:
     with open(out / "proteins.fa", "w") as handle:
         for pid, seq in proteins.items():
             handle.write(f">{pid}\n{seq}\n")
+    make_hmms(proteins, out)
+    if "--cm" in sys.argv:
+        make_cm(rna, out)
+
+
+def make_hmms(proteins: dict[str, str], out: Path) -> None:
+    """Profile HMMs of clans 1 and 2 (with Pfam-style names, accessions and GA cut-offs) and a
+    Pfam-A.clans.tsv in which only the first belongs to a clan."""
+    import pyhmmer
+
+    alphabet = pyhmmer.easel.Alphabet.amino()
+    builder = pyhmmer.plan7.Builder(alphabet, seed=1)
+    background = pyhmmer.plan7.Background(alphabet)
+    with open(out / "tiny_pfam.hmm", "wb") as handle:
+        for clan in (1, 2):
+            members = [(k, v) for k, v in proteins.items() if k.startswith(str(clan))]
+            msa = pyhmmer.easel.TextMSA(
+                name=f"TinyDom{clan}".encode(),
+                sequences=[
+                    pyhmmer.easel.TextSequence(name=k.encode(), sequence=v) for k, v in members
+                ],
+            ).digitize(alphabet)
+            hmm, _, _ = builder.build_msa(msa, background)
+            hmm.accession = f"PF9000{clan}.1"
+            hmm.cutoffs.gathering = (25.0, 25.0)
+            hmm.write(handle)
+    (out / "tiny_pfam_clans.tsv").write_text(
+        "PF90001\tCL9001\tTinyClan\tTinyDom1\tsynthetic domain of clan 1\n"
+        "PF90002\t\t\tTinyDom2\tsynthetic domain without clan\n"
+    )
+
+
+def make_cm(rna: dict[str, str], out: Path) -> None:
+    """A calibrated covariance model of RNA family 1 (no structure) with GA 20 bits, and a clan
+    file naming it."""
+    members = [(k, v) for k, v in rna.items() if k.startswith("1")]
+    with tempfile.TemporaryDirectory() as tmp:
+        sto = Path(tmp) / "fam1.sto"
+        width = len(members[0][1])
+        lines = ["# STOCKHOLM 1.0", "#=GF ID TinyFam1", "#=GF AC RT90001", "#=GF GA 20.00"]
+        lines += [f"{k:20s} {v}" for k, v in members] + [
+            f"{'#=GC SS_cons':20s} {'.' * width}",
+            "//",
+        ]
+        sto.write_text("\n".join(lines) + "\n")
+        cm = Path(tmp) / "tiny.cm"
+        subprocess.run(["cmbuild", "-F", str(cm), str(sto)], check=True, capture_output=True)
+        subprocess.run(
+            ["cmcalibrate", "--cpu", "2", "--seed", "1", str(cm)], check=True, capture_output=True
+        )
+        (out / "tiny_rfam.cm").write_bytes(cm.read_bytes())
+    (out / "tiny_rfam.clanin").write_text("CL90001\tTinyFam1\n")
 
 
 if __name__ == "__main__":

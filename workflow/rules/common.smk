@@ -35,6 +35,11 @@ def check_config():
                 raise ValueError(
                     f"config: datasets.{name}.inputs.{role} names unknown source {source!r}"
                 )
+    for key in ("rfam_cm", "rfam_clanin", "pfam_hmm", "pfam_clans"):
+        if config["annotation"][key] not in config["sources"]:
+            raise ValueError(
+                f"config: annotation.{key} names unknown source {config['annotation'][key]!r}"
+            )
     for key, known in (("datasets", config["datasets"]), ("models", config["models"])):
         for name in config["targets"][key]:
             if name not in known:
@@ -52,6 +57,11 @@ def source_path(name):
         if candidate.is_file():
             return str(candidate)
     return f"resources/sources/{entry['path']}"
+
+
+def get_annotation_source(key):
+    """Local path of the source named by `annotation.<key>` (Rfam/Pfam databases)."""
+    return source_path(config["annotation"][key])
 
 
 def get_source_by_path(wildcards):
@@ -151,6 +161,7 @@ def get_final_targets():
 # Jobs too small to be worth a cluster submission (~7 s of start-up each under SLURM).
 localrules:
     all,
+    prepare_rfam,
     annotate_families,
     annotate_clans,
     evaluate_model,

@@ -1,0 +1,13 @@
+"""Adapter: rule annotate_pfam."""
+
+from rnainteract.annotation import scan_pfam
+from rnainteract.logs import log_to
+
+with log_to(snakemake.log[0]):
+    scan_pfam(
+        snakemake.input.fasta,
+        snakemake.input.hmm,
+        snakemake.input.clans,
+        out_hits=snakemake.output.hits,
+        cpus=snakemake.threads,
+    )
