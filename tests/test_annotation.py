@@ -168,3 +168,14 @@ def test_pfam_annotation_equals_hmmscan_cut_ga(rpi369, tmp_path):
     clans = read_pfam_clans(shared / "Pfam_samples/Pfam-A.clans.tsv")
     assert clans["PF00076"] == "CL0221"  # RRM_1 is in the RRM clan
     assert set(best.clan[best.pfam_family == "PF00076"]) <= {"CL0221"}
+
+
+@pytest.mark.parametrize("hits", ["", "1 tRNA RF00005 r1\n"])
+def test_tblout_copy_drops_the_dated_trailer(tmp_path, hits):
+    from rnainteract.annotation import _copy_tblout_without_trailer
+
+    header = "#idx target name\n#--- -----------\n"
+    trailer = "#\n# Program:         cmscan\n# Date:            Fri Nov 27\n# [ok]\n"
+    (tmp_path / "a.tbl").write_text(header + hits + trailer)
+    _copy_tblout_without_trailer(tmp_path / "a.tbl", tmp_path / "b.tbl")
+    assert (tmp_path / "b.tbl").read_text() == header + hits

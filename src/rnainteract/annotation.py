@@ -129,6 +129,20 @@ def _is_gzip(path: str | os.PathLike) -> bool:
         return handle.read(2) == b"\x1f\x8b"
 
 
+def _copy_tblout_without_trailer(tbl: Path, out: str | os.PathLike) -> None:
+    """Copy a cmscan table without its trailing comment block (program, command line, date and
+    working directory) so that the same inputs give the same bytes; the trailer is logged."""
+    lines = tbl.read_text().splitlines(keepends=True)
+    n_header = 0  # the column-name and dash lines; a table without hits goes on with the trailer
+    while n_header < len(lines) and lines[n_header].startswith(("#idx", "#---")):
+        n_header += 1
+    body = lines[n_header:]
+    trailer_start = next((i for i, line in enumerate(body) if line.startswith("#")), len(body))
+    log.info("cmscan: %s", "".join(body[trailer_start:]).strip())
+    with atomic_path(out) as tmp:
+        tmp.write_text("".join(lines[:n_header] + body[:trailer_start]))
+
+
 def read_cmscan_tblout(path: str | os.PathLike) -> pd.DataFrame:
     """Parse ``cmscan --fmt 2 --tblout`` (27 columns; the description may contain spaces).
 
@@ -215,8 +229,7 @@ def scan_rfam(
         if Path(clanin).stat().st_size:  # no clan with >= 2 present models: no competition
             cmd += ["--clanin", str(clanin), "--oclan"]
         run_tool([*cmd, str(cm), str(fasta)])
-        with atomic_path(out_tblout) as dst:
-            shutil.copyfile(tbl, dst)
+        _copy_tblout_without_trailer(tbl, out_tblout)
     best = best_rfam_hits(read_cmscan_tblout(out_tblout))
     log.info("Rfam: %d RNAs with a family hit (%d families)", len(best), best.family.nunique())
     write_tsv(best, out_hits)
