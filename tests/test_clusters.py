@@ -1,10 +1,8 @@
 import shutil
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
-from rnainteract.annotation import clusters_to_annotation
 from rnainteract.clusters import (
     cluster_proteins,
     cluster_rna,
@@ -65,14 +63,3 @@ def test_too_short_rna_becomes_singleton(tmp_path):
     write_fasta({"a": seq, "b": seq, "short": "ACGUA"}, tmp_path / "r.fa")
     table = cluster_rna(tmp_path / "r.fa", tmp_path / "r.tsv")
     assert dict(zip(table.id, table.cluster, strict=True)) == {"a": "a", "b": "a", "short": "short"}
-
-
-def test_clusters_to_annotation(tmp_path):
-    pd.DataFrame({"id": ["a", "b"], "cluster": ["a", "a"]}).to_csv(
-        tmp_path / "c.tsv", sep="\t", index=False
-    )
-    fam = clusters_to_annotation(tmp_path / "c.tsv", tmp_path / "f.tsv", molecule="rna")
-    assert list(fam.columns) == ["rna_id", "family", "family_source"]
-    clan = clusters_to_annotation(tmp_path / "c.tsv", tmp_path / "k.tsv", molecule="protein")
-    assert list(clan.columns) == ["protein_id", "clan", "clan_source"]
-    assert set(clan.clan_source) == {"cluster"}

@@ -23,29 +23,6 @@ from rnainteract.tools import run_tool
 log = logging.getLogger(__name__)
 
 
-def clusters_to_annotation(
-    clusters: str | os.PathLike, out: str | os.PathLike, *, molecule: str
-) -> pd.DataFrame:
-    """Turn a cluster table into the annotation contract.
-
-    RNA → ``rna_id, family, family_source``; protein → ``protein_id, clan, clan_source``, with
-    source ``cluster`` (Rfam/Pfam annotation, when present, takes precedence in later stages).
-    """
-    table = pd.read_csv(clusters, sep="\t", dtype=str)
-    if molecule == "rna":
-        cols = {"id": "rna_id", "cluster": "family"}
-        source_col = "family_source"
-    elif molecule == "protein":
-        cols = {"id": "protein_id", "cluster": "clan"}
-        source_col = "clan_source"
-    else:
-        raise ValueError(f"molecule must be 'rna' or 'protein', got {molecule!r}")
-    result = table.rename(columns=cols)[list(cols.values())]
-    result[source_col] = "cluster"
-    write_tsv(result, out)
-    return result
-
-
 # --- Rfam (Infernal cmscan) ----------------------------------------------------------------------
 
 CMSCAN_COLUMNS = [

@@ -24,6 +24,7 @@ File formats (each folder's PROVENANCE.md in ../shared/data):
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -32,7 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rnainteract.io import write_json, write_parquet
+from rnainteract.io import write_json, write_parquet, write_tsv
 from rnainteract.sequences import (
     AlphabetReport,
     SequenceError,
@@ -464,10 +465,6 @@ def dataset_table(
     The three lists are parallel (same dataset order): ``{dataset}.stats.json`` of
     :func:`build_dataset`, ``rna_families.tsv`` and ``protein_clans.tsv``.
     """
-    import json
-
-    from rnainteract.io import write_tsv
-
     rows = []
     for stats_file, family_file, clan_file in zip(
         stats_files, family_files, clan_files, strict=True

@@ -10,6 +10,7 @@ AUPRC is average precision (``sklearn.metrics.average_precision_score``).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Iterable, Mapping
@@ -124,8 +125,6 @@ def evaluate_file(
 
 def summarize(metric_files: Iterable[str | os.PathLike], out: str | os.PathLike) -> pd.DataFrame:
     """Collect metric JSON files into the summary table (one row each, contract columns)."""
-    import json
-
     rows = []
     for path in metric_files:
         with open(path) as handle:
