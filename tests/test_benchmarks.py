@@ -95,6 +95,19 @@ def test_user_pairs_any_column_order(write):
         read_user_pairs(write("v.tsv", "rna\tprotein_id\tlabel\nr\tp\t1\n"))
 
 
+def test_user_pairs_with_categories(write):
+    text = (
+        "rna_id\tprotein_id\tlabel\trna_category\tprotein_category\n"
+        "mir1\tP1\t1\tmiRNA\tTF\nmir1\tP2\t1\tmiRNA\t\n"
+    )
+    table = read_user_pairs(write("c.tsv", text))
+    assert table.rna_category.tolist() == ["miRNA", "miRNA"]
+    assert table.protein_category.tolist() == ["TF", "unknown"]  # empty field
+    bad = text + "mir1\tP3\t0\tsnoRNA\tRBP\n"
+    with pytest.raises(PairFileError, match=r"line 4: mir1 has rna_category 'snoRNA', but 'miRNA'"):
+        read_user_pairs(write("d.tsv", bad))
+
+
 def test_clean_pairs_counts_duplicates_conflicts_and_alphabet(write):
     pairs = (
         "1ABC-A\t1ABC-R\t1\n"

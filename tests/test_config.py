@@ -84,7 +84,7 @@ CONDA_PACKAGES = {
     "numpy": "numpy", "pandas": "pandas", "pyarrow": "pyarrow", "sklearn": "scikit-learn",
     "Bio": "biopython", "matplotlib": "matplotlib-base", "requests": "requests",
     "urllib3": "urllib3", "yaml": "pyyaml", "tqdm": "tqdm", "jsonschema": "jsonschema",
-    "pyhmmer": "pyhmmer",
+    "pyhmmer": "pyhmmer", "scipy": "scipy",
 }  # fmt: skip
 BINARY_PACKAGES = {"cd-hit-est": "cd-hit", "mmseqs": "mmseqs2", "cmscan": "infernal",
                    "cmpress": "infernal", "hmmscan": "hmmer"}  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -51,13 +52,18 @@ def digests(workdir, pattern="results/**/*"):
 
 
 def test_two_clean_runs_of_a_real_dataset_are_byte_identical(tmp_path, shared_data):
+    """RPI369 with its own negatives and with RNAInterAct negatives: two clean runs give the same
+    bytes (the sha256 of each dataset table and split is in its log); another negative seed gives
+    another, equally valid dataset."""
     config = yaml.safe_load((REPO / "config/config.yaml").read_text())
     config["mirror_dirs"] = [str(shared_data)]
-    config["targets"]["datasets"] = ["rpi369"]
+    config["datasets"]["rpi369_rnainteract"] = {"from": "rpi369", "negatives": "rnainteract"}
+    config["targets"]["datasets"] = ["rpi369", "rpi369_rnainteract"]
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
     targets = [
-        f"results/splits/rpi369/{s}.parquet"
+        f"results/splits/{d}/{s}.parquet"
+        for d in ("rpi369", "rpi369_rnainteract")
         for s in ("random", "rna_family", "protein_cold", "both_cold")
     ]
     first, second = tmp_path / "a", tmp_path / "b"
@@ -65,9 +71,25 @@ def test_two_clean_runs_of_a_real_dataset_are_byte_identical(tmp_path, shared_da
         workdir.mkdir()
         run(workdir, path, *targets)
     a, b = digests(first), digests(second)
-    assert len(a) >= 14 and a == b
+    assert len(a) >= 30 and a == b
     for rel, digest in a.items():
         print(f"{digest}  {rel}")
+    table = "results/datasets/rpi369_rnainteract/pairs.parquet"
+    log = (first / "logs/build_dataset/rpi369_rnainteract.log").read_text()
+    assert f"sha256 = {a[table]}" in log
+    split = "results/splits/rpi369_rnainteract/rna_family.parquet"
+    assert a[split] in (first / "logs/make_split/rpi369_rnainteract/rna_family.log").read_text()
+
+    config["negatives"] = {"seed": 7}
+    path.write_text(yaml.safe_dump(config))
+    run(first, path, *targets)
+    c = digests(first)
+    assert c[table] != a[table]
+    given = "results/datasets/rpi369/pairs.parquet"
+    assert c[given] == a[given]  # the benchmark's own negatives do not depend on the seed
+    stats = json.loads((first / "results/datasets/rpi369_rnainteract/stats.json").read_text())
+    assert stats["seed"] == 7 and stats["n_positive"] == 369
+    assert stats["n_negative"] + stats["n_negative_unfilled"] == 2 * 369
 
 
 def test_killed_run_resumes_to_the_same_outputs(tmp_path):

@@ -60,11 +60,15 @@ def test_default_dry_run_plans_every_benchmark(tmp_path, shared_data):
     out = snakemake("-n", "--configfile", str(tmp_path / "config.yaml"), workdir=tmp_path).stdout
     assert "download_source" not in out  # every source is found in the mirror
     for rule, count in (
-        ("build_pairs", 5),
-        ("make_split", 20),
-        ("train_model", 40),
-        ("evaluate_model", 40),
-        ("plot_roc", 20),
+        ("build_pairs", 5),  # the derived rpi1807_rnainteract reuses rpi1807's
+        ("annotate_rfam", 5),
+        ("build_dataset", 6),
+        ("pairwise_identity", 10),
+        ("make_split", 24),
+        ("dataset_card", 6),
+        ("train_model", 48),
+        ("evaluate_model", 48),
+        ("plot_roc", 24),
     ):
         assert any(line.split() == [rule, str(count)] for line in out.splitlines()), (rule, out)
 
@@ -111,15 +115,37 @@ def test_tiny_run_outputs_follow_the_contract(tiny_run):
     assert clans.clan.nunique() == 6
     summary = pd.read_csv(workdir / "results/summary/metrics.tsv", sep="\t")
     assert list(summary.columns) == SUMMARY_COLUMNS
-    assert len(summary) == 8 and set(summary.n_seeds) == {2}
-    random_split = summary[summary.split == "random"]
+    assert len(summary) == 16 and set(summary.n_seeds) == {2}
+    random_split = summary[(summary.split == "random") & (summary.dataset == "tiny")]
     assert (random_split.auroc > 0.6).all()  # planted signal is learnable on a random split
-    for split in ("rna_family", "protein_cold", "both_cold"):
-        leakage = json.loads((workdir / f"results/splits/tiny/{split}.leakage.json").read_text())
-        for fold in leakage["folds"]:
-            assert all(fold[key] == 0 for key in leakage["promised_zero"])
+    for dataset in ("tiny", "tiny_rnainteract"):
+        for split in ("rna_family", "protein_cold", "both_cold"):
+            path = workdir / f"results/splits/{dataset}/{split}.leakage.json"
+            leakage = json.loads(path.read_text())
+            assert leakage["identity_threshold"] == 0.8 and leakage["promised_zero"]
+            for fold in leakage["folds"]:
+                for key in leakage["promised_zero"]:
+                    value = fold
+                    for part in key.split("."):
+                        value = value[part]
+                    assert value == 0, (dataset, split, key)
+            identity = pd.read_parquet(path.with_name(f"{split}.identity.parquet"))
+            assert set(identity.molecule) == {"rna", "protein"}
+    table = pd.read_parquet(workdir / "results/datasets/tiny_rnainteract/pairs.parquet")
+    assert (table.label == 1).sum() == 36
+    stats = json.loads((workdir / "results/datasets/tiny_rnainteract/stats.json").read_text())
+    assert stats["n_negative"] + stats["n_negative_unfilled"] == 72
+    network = set(zip(table.family[table.label == 1], table.clan[table.label == 1], strict=True))
+    negatives = table[table.label == 0]
+    assert not set(zip(negatives.family, negatives.clan, strict=True)) & network
+    given = pd.read_parquet(workdir / "results/datasets/tiny/pairs.parquet")
+    assert given[["rna_id", "protein_id", "label"]].equals(pairs[["rna_id", "protein_id", "label"]])
+    card = json.loads((workdir / "results/datasets/tiny_rnainteract/card.json").read_text())
+    assert card["table7"][0]["rna"] == 18 and card["negative_method"] == "rnainteract"
     assert (workdir / "results/figures/tiny/random.roc.png").stat().st_size > 1000
     datasets = pd.read_csv(workdir / "results/summary/datasets.tsv", sep="\t")
+    assert datasets.dataset.tolist() == ["tiny", "tiny_rnainteract"]
+    assert datasets.negative_method.tolist() == ["given", "rnainteract"]
     row = datasets.iloc[0]
     assert (row.dataset, row.n_rows_read, row.n_pairs, row.n_positive) == ("tiny", 72, 72, 36)
     assert (row.n_rna, row.n_proteins, row.n_rna_families, row.n_protein_clans) == (18, 18, 6, 6)
@@ -144,7 +170,7 @@ def test_hyperparameter_change_reruns_only_that_model(tiny_run, tmp_path):
         for line in out.splitlines()
         if len(line.split()) == 2 and line.split()[1].isdigit()
     }
-    assert jobs.get("train_model") == 4 and jobs.get("evaluate_model") == 4
+    assert jobs.get("train_model") == 8 and jobs.get("evaluate_model") == 8
     assert "model=rpiseq_svm" not in out
     for rule in ("build_pairs", "cluster_rna", "make_split", "rna_features"):
         assert rule not in jobs
@@ -157,14 +183,31 @@ def test_split_seed_change_reruns_splits_and_downstream_only(tiny_run, tmp_path)
     changed = tmp_path / "changed.yaml"
     changed.write_text(yaml.safe_dump(cfg))
     jobs = planned_jobs(snakemake("-n", "--configfile", str(changed), workdir=workdir).stdout)
-    assert jobs["make_split"] == 4 and jobs["train_model"] == 8 and jobs["evaluate_model"] == 8
+    assert jobs["make_split"] == 8 and jobs["train_model"] == 16 and jobs["evaluate_model"] == 16
     for rule in (
         "build_pairs",
+        "build_dataset",
+        "pairwise_identity",
         "cluster_rna",
         "cluster_proteins",
         "rna_features",
         "annotate_families",
     ):
+        assert rule not in jobs
+
+
+def test_negative_seed_change_reruns_the_derived_dataset_only(tiny_run, tmp_path):
+    workdir, config = tiny_run
+    cfg = yaml.safe_load(config.read_text())
+    cfg["negatives"] = {"seed": 43}
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    out = snakemake("-n", "--configfile", str(changed), workdir=workdir).stdout
+    jobs = planned_jobs(out)
+    # the given-negatives dataset does not depend on the seed
+    assert jobs["build_dataset"] == 1 and jobs["make_split"] == 4
+    assert jobs["train_model"] == 8 and "dataset=tiny_rnainteract" in out
+    for rule in ("build_pairs", "annotate_rfam", "pairwise_identity", "rna_features"):
         assert rule not in jobs
 
 
@@ -175,3 +218,4 @@ def test_report(tiny_run):
     )
     html = (workdir / "report.html").read_text(errors="replace")
     assert len(html) > 10_000 and "metrics.tsv" in html and "random.roc.png" in html
+    assert "card.html" in html and "heatmap.png" in html

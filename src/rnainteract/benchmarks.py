@@ -18,8 +18,10 @@ File formats (each folder's PROVENANCE.md in ../shared/data):
   despite the name).
 * ``ipminer_triplets``: three-line records ``>PDB_proteinChain_rnaChain|interactive`` (or
   ``|non``), protein sequence line, RNA sequence line — IPMiner lncRNA-protein-488.txt (RPI488).
-* ``pairs_tsv``: a user's TSV with a header naming ``rna_id``, ``protein_id``, ``label`` (any
-  column order, extra columns ignored) plus two FASTA files.
+* ``pairs_tsv``: a user's TSV with a header naming ``rna_id``, ``protein_id``, ``label`` and
+  optionally ``rna_category``, ``protein_category`` (RNAInter's Category1/Category2, e.g. miRNA /
+  RBP; used by the negative sampler, App. B.5), in any column order, extra columns ignored, plus
+  two FASTA files.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from rnainteract.sequences import (
 log = logging.getLogger(__name__)
 
 PAIR_COLUMNS = ["rna_id", "protein_id", "label", "source"]
+CATEGORY_COLUMNS = ["rna_category", "protein_category"]  # optional columns of the pair table
 LABEL_WORDS = {"1": 1, "0": 0, "interactive": 1, "non": 0, "positive": 1, "negative": 0}
 MISSING_POLICIES = ("error", "drop")
 CONFLICT_POLICIES = ("error", "drop")
@@ -178,30 +181,50 @@ def read_ipminer_triplets(path: str | os.PathLike) -> ParsedDataset:
 
 
 def read_user_pairs(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a user's TSV with a header containing ``rna_id``, ``protein_id`` and ``label``."""
+    """Read a user's TSV with a header containing ``rna_id``, ``protein_id`` and ``label``.
+
+    Optional ``rna_category`` and ``protein_category`` columns are kept (str; an empty field is
+    ``unknown``); one id with two categories is refused.
+
+    Raises:
+        PairFileError: a missing column, a short line, a bad label, no pairs, or an id listed
+            with two categories (names the file, line and id).
+    """
     path = Path(path)
     lines = _data_lines(path, header=False)
     header = [h.strip() for h in lines[0][1]]
     missing = [c for c in ("rna_id", "protein_id", "label") if c not in header]
     if missing:
         raise PairFileError(f"{path}: header {header} lacks column(s) {missing}")
-    cols = {c: header.index(c) for c in ("rna_id", "protein_id", "label")}
+    wanted = ["rna_id", "protein_id", "label"] + [c for c in CATEGORY_COLUMNS if c in header]
+    cols = {c: header.index(c) for c in wanted}
     rows = []
+    seen: dict[tuple[str, str], tuple[str, int]] = {}
     for line_no, fields in lines[1:]:
         if len(fields) < len(header):
             raise PairFileError(
                 f"{path}: line {line_no}: {len(fields)} fields, header has {len(header)}"
             )
-        rows.append(
-            (
-                normalize_id(fields[cols["rna_id"]]),
-                normalize_id(fields[cols["protein_id"]]),
-                _label(fields[cols["label"]], path, line_no),
-            )
-        )
+        row = [
+            normalize_id(fields[cols["rna_id"]]),
+            normalize_id(fields[cols["protein_id"]]),
+            _label(fields[cols["label"]], path, line_no),
+        ]
+        for col, id_value in zip(CATEGORY_COLUMNS, row[:2], strict=True):
+            if col not in cols:
+                continue
+            category = fields[cols[col]].strip() or "unknown"
+            first = seen.setdefault((col, id_value), (category, line_no))
+            if first[0] != category:
+                raise PairFileError(
+                    f"{path}: line {line_no}: {id_value} has {col} {category!r}, "
+                    f"but {first[0]!r} on line {first[1]}"
+                )
+            row.append(category)
+        rows.append(tuple(row))
     if not rows:
         raise PairFileError(f"{path}: no pairs (header only)")
-    return pd.DataFrame(rows, columns=["rna_id", "protein_id", "label"])
+    return pd.DataFrame(rows, columns=wanted)
 
 
 def parse_protein_rna_label_tsv(inputs: Mapping[str, str]) -> ParsedDataset:
@@ -354,6 +377,9 @@ def clean_pairs(
     proteins = {pid: normalized["protein"][pid] for pid in pd.unique(pairs.protein_id)}
     out = pairs[["rna_id", "protein_id"]].copy()
     out["label"] = pairs.label.astype("int8")
+    for col in CATEGORY_COLUMNS:
+        if col in pairs:
+            out[col] = pairs[col].to_numpy()
     stats.update(
         n_pairs=len(out),
         n_positive=int((out.label == 1).sum()),
@@ -425,7 +451,7 @@ def build_dataset(
         stats["protein_length"],
     )
     log.info("%s: alphabet %s", dataset, stats["alphabet"])
-    write_parquet(pairs[PAIR_COLUMNS], out_pairs)
+    write_parquet(pairs[PAIR_COLUMNS + [c for c in CATEGORY_COLUMNS if c in pairs]], out_pairs)
     write_fasta(rna, out_rna)
     write_fasta(proteins, out_proteins)
     write_json(stats, out_stats)
@@ -450,6 +476,8 @@ DATASET_TABLE_COLUMNS = [
     "n_negative", "n_rna", "n_proteins", "n_rna_rfam", "n_proteins_pfam_clan",
     "n_rna_families", "n_protein_clans",
     "rna_length_median", "protein_length_median",
+    "negative_method", "n_unannotated_pairs_dropped", "n_dataset_pairs", "n_dataset_positive",
+    "n_dataset_negative", "n_negative_unfilled",
 ]  # fmt: skip
 
 
@@ -458,20 +486,39 @@ def dataset_table(
     family_files: list[str | os.PathLike],
     clan_files: list[str | os.PathLike],
     out: str | os.PathLike,
+    dataset_files: list[str | os.PathLike] | None = None,
 ) -> pd.DataFrame:
     """One row per dataset: what cleaning read, removed and kept, and its families and clans
     (how many RNAs have an Rfam family and proteins a Pfam clan; RNAInterAct Table 5).
 
-    The three lists are parallel (same dataset order): ``{dataset}.stats.json`` of
-    :func:`build_dataset`, ``rna_families.tsv`` and ``protein_clans.tsv``.
+    The lists are parallel (same dataset order): ``{dataset}.stats.json`` of
+    :func:`build_dataset`, ``rna_families.tsv`` and ``protein_clans.tsv`` (of the dataset a
+    derived dataset comes from) and, optionally, the dataset tables' ``stats.json``
+    (:func:`rnainteract.datasets.build_interaction_dataset`): its name, negative method, what
+    the annotation drop policy removed and the final pair counts.
     """
     rows = []
-    for stats_file, family_file, clan_file in zip(
-        stats_files, family_files, clan_files, strict=True
+    if dataset_files is None:
+        dataset_files = [None] * len(stats_files)
+    for stats_file, family_file, clan_file, dataset_file in zip(
+        stats_files, family_files, clan_files, dataset_files, strict=True
     ):
         with open(stats_file) as handle:
             stats = json.load(handle)
         row = {key: stats.get(key) for key in DATASET_TABLE_COLUMNS}
+        if dataset_file is not None:
+            with open(dataset_file) as handle:
+                final = json.load(handle)
+            row.update(
+                dataset=final["dataset"],
+                negative_method=final["negative_method"],
+                n_unannotated_pairs_dropped=final["n_positive_unannotated_dropped"]
+                + final["n_negative_unannotated_dropped"],
+                n_dataset_pairs=final["n_pairs"],
+                n_dataset_positive=final["n_positive"],
+                n_dataset_negative=final["n_negative"],
+                n_negative_unfilled=final.get("n_negative_unfilled", 0),
+            )
         row["n_rna_with_unknown_letters"] = stats["alphabet"]["rna"][
             "n_sequences_with_unknown_letters"
         ]

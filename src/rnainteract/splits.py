@@ -1,18 +1,23 @@
 """Seeded cross-validation splits, random and homology-aware, with a leakage report.
 
-Split names (../shared/ARCHITECTURE.md):
+Split names (../shared/ARCHITECTURE.md). RNA *homology groups* are the connected components of
+"same RNA family" ∪ "same cd-hit-est cluster", protein groups those of "same Pfam clan" ∪ "same
+MMseqs2 cluster", so that neither an annotation nor a sequence cluster crosses train and test
+(an Rfam-annotated RNA and an unannotated RNA 80 % identical to it share a cluster, not a family).
 
 * ``random``: stratified k-fold over pairs.
-* ``rna_family``: k-fold over RNA families (TSfam-style, Park & Marcotte's C2/C3 idea applied to
-  RNA): no RNA family is shared between the train and test part of any fold. Stratified by label
-  (scikit-learn ``StratifiedGroupKFold``).
-* ``protein_cold``: the same over protein clans.
-* ``both_cold``: RNA families and protein clans are each assigned to one of k groups; in fold f
-  the test part holds the pairs whose RNA family *and* protein clan are in group f, the train part
-  the pairs whose family and clan are both outside group f. Pairs with one partner inside and one
-  outside are used in neither part of that fold (counted in the report).
+* ``rna_family``: TSfam-style (RNAInterAct, Sec. 3 and Table 1): the RNA groups are drawn in a
+  seeded random order (not file order) and given to fold 0 until it holds ~1/k of the pairs, then
+  to fold 1, and so on; fold f's test part is its groups' pairs, the train part all others. No RNA
+  family, RNA cluster or RNA id is shared between train and test. With k = 10 each fold has the
+  size of TSfam (~10 % of the pairs).
+* ``protein_cold``: the same over protein groups (clans and clusters).
+* ``both_cold``: RNA groups and protein groups are each assigned to one of k folds (balanced by
+  pairs); in fold f the test part holds the pairs whose RNA group *and* protein group are in fold
+  f, the train part the pairs whose groups are both outside f. Pairs with one partner inside and
+  one outside are used in neither part of that fold (counted in the report).
 
-A split table is long-format: one row per (pair, fold) with ``pair_index`` (row of the pair
+A split table is long-format: one row per (pair, fold) with ``pair_index`` (row of the dataset
 table), ``fold`` (0..k-1) and ``partition`` (``train``/``test``).
 """
 
@@ -23,9 +28,11 @@ import os
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from sklearn.model_selection import StratifiedKFold
 
-from rnainteract.io import write_json, write_parquet
+from rnainteract.io import sha256_file, write_json, write_parquet
 
 log = logging.getLogger(__name__)
 
@@ -33,68 +40,126 @@ SPLITS = ("random", "rna_family", "protein_cold", "both_cold")
 # what each split promises never to share between train and test of a fold
 PROMISES = {
     "random": (),
-    "rna_family": ("rna_families", "rna_ids"),
-    "protein_cold": ("protein_clans", "protein_ids"),
-    "both_cold": ("rna_families", "rna_ids", "protein_clans", "protein_ids"),
+    "rna_family": ("rna_families", "rna_clusters", "rna_ids"),
+    "protein_cold": ("protein_clans", "protein_clusters", "protein_ids"),
+    "both_cold": (
+        "rna_families", "rna_clusters", "rna_ids",
+        "protein_clans", "protein_clusters", "protein_ids",
+    ),
+}  # fmt: skip
+# molecules whose test items a split promises to keep below the identity threshold to train
+COLD_MOLECULES = {
+    "random": (),
+    "rna_family": ("rna",),
+    "protein_cold": ("protein",),
+    "both_cold": ("rna", "protein"),
 }
+
+
+IDENTITY_LEVELS = (0.3, 0.5, 0.8, 0.9)  # thresholds counted per fold in the leakage report
 
 
 class LeakageError(AssertionError):
     """A split shares something between train and test that it promised not to."""
 
 
-def attach_groups(
-    pairs: pd.DataFrame, families: pd.DataFrame, clans: pd.DataFrame, *, missing: str = "error"
+def homology_groups(
+    labels: pd.Series,
+    clusters: pd.Series,
+    ids: pd.Series | None = None,
+    similar: pd.DataFrame | None = None,
+) -> np.ndarray:
+    """Connected components of "same label" ∪ "same cluster" ∪ "similar sequences".
+
+    Args:
+        labels, clusters: parallel Series over the rows of a table (family and RNA cluster, or
+            clan and protein cluster).
+        ids, similar: molecule id of each row and a table of molecule pairs (``query``,
+            ``target``) to join as well (pairs above the identity threshold); pairs naming an id
+            not in ``ids`` are ignored.
+
+    Returns:
+        int64 component id per row, numbered in order of each component's smallest label.
+    """
+    label_codes, label_names = pd.factorize(labels.astype(str), sort=True)
+    cluster_codes, cluster_names = pd.factorize(clusters.astype(str), sort=True)
+    n_label, n_nodes = len(label_names), len(label_names) + len(cluster_names)
+    rows, cols = [label_codes], [n_label + cluster_codes]
+    if similar is not None and len(similar):
+        label_of = pd.Series(label_codes, index=ids.to_numpy()).groupby(level=0).first()
+        known = similar["query"].isin(label_of.index) & similar["target"].isin(label_of.index)
+        rows.append(label_of[similar["query"][known]].to_numpy())
+        cols.append(label_of[similar["target"][known]].to_numpy())
+    rows, cols = np.concatenate(rows), np.concatenate(cols)
+    edges = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_nodes, n_nodes))
+    _, component = connected_components(edges, directed=False)
+    # renumber by first appearance among the sorted labels: independent of scipy's numbering
+    first_seen, uniques = pd.factorize(component[:n_label])
+    renumber = np.empty(component.max() + 1, dtype=np.int64)
+    renumber[uniques] = np.arange(len(uniques))
+    return renumber[component[label_codes]]
+
+
+def _groups(table: pd.DataFrame, molecule: str, similar: pd.DataFrame | None = None) -> np.ndarray:
+    """Homology group per pair for ``rna`` (family + rna_cluster + similar RNAs) or
+    ``protein`` (clan + protein_cluster + similar proteins)."""
+    label, cluster = ("family", "rna_cluster") if molecule == "rna" else ("clan", "protein_cluster")
+    clusters = table[cluster] if cluster in table else table[label]
+    return homology_groups(table[label], clusters, table[f"{molecule}_id"], similar)
+
+
+def _balanced_groups(groups: np.ndarray, n_folds: int, rng: np.random.Generator) -> np.ndarray:
+    """Fold of each pair when whole groups are assigned to ``n_folds`` folds, balancing pairs.
+
+    Groups are visited in a seeded random order, largest first (stable), each going to the fold
+    with the fewest pairs so far.
+    """
+    sizes = np.bincount(groups)
+    order = rng.permutation(len(sizes))
+    order = order[np.argsort(-sizes[order], kind="stable")]
+    load = np.zeros(n_folds, dtype=np.int64)
+    fold_of = np.zeros(len(sizes), dtype=np.int64)
+    for g in order:
+        f = int(np.argmin(load))
+        fold_of[g] = f
+        load[f] += sizes[g]
+    return fold_of[groups]
+
+
+def _drawn_groups(groups: np.ndarray, n_folds: int, rng: np.random.Generator) -> np.ndarray:
+    """Fold of each pair when groups are drawn at random and fill the folds in turn (TSfam).
+
+    Fold f receives groups until the folds 0..f together hold at least (f+1)/k of the pairs.
+    """
+    sizes = np.bincount(groups)
+    n = sizes.sum()
+    fold_of = np.zeros(len(sizes), dtype=np.int64)
+    fold, filled = 0, 0
+    for g in rng.permutation(len(sizes)):
+        fold_of[g] = fold
+        filled += sizes[g]
+        while fold < n_folds - 1 and filled >= (fold + 1) * n / n_folds:
+            fold += 1
+    return fold_of[groups]
+
+
+def make_split(
+    table: pd.DataFrame,
+    kind: str,
+    *,
+    n_folds: int = 5,
+    seed: int = 0,
+    similar: dict[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
-    """Add ``family`` and ``clan`` columns to the pair table.
+    """Make a k-fold split of a dataset table.
 
     Args:
-        missing: ``error``, or ``drop`` to leave out pairs whose RNA has no family or whose
-            protein has no clan (annotation policy ``drop``, RNAInterAct App. B.3). The index of
-            the pair table is kept, so a kept row's index is still its ``pair_index``.
-
-    Raises:
-        ValueError: with ``missing="error"``, an RNA without a family or a protein without a clan
-            (names the first ids).
-    """
-    fam = dict(zip(families.rna_id, families.family, strict=True))
-    cla = dict(zip(clans.protein_id, clans.clan, strict=True))
-    out = pairs.copy()
-    out["family"] = out.rna_id.map(fam)
-    out["clan"] = out.protein_id.map(cla)
-    unannotated = out.family.isna() | out.clan.isna()
-    if missing == "drop":
-        return out[~unannotated]
-    for col, ids in (("family", out.rna_id), ("clan", out.protein_id)):
-        absent = ids[out[col].isna()].unique()
-        if len(absent):
-            raise ValueError(f"{len(absent)} id(s) have no {col}: {list(absent[:5])}")
-    return out
-
-
-def _balanced_groups(keys: pd.Series, n_groups: int, rng: np.random.Generator) -> dict[str, int]:
-    """Assign each distinct key to one of ``n_groups`` groups, balancing the number of pairs.
-
-    Keys are visited in a seeded random order, largest first (stable), each going to the group with
-    the fewest pairs so far.
-    """
-    sizes = keys.value_counts()
-    order = rng.permutation(np.array(sorted(sizes.index), dtype=object))
-    ordered = sorted(order, key=lambda k: -sizes[k])  # stable: ties keep the random order
-    load = np.zeros(n_groups, dtype=np.int64)
-    groups = {}
-    for key in ordered:
-        g = int(np.argmin(load))
-        groups[key] = g
-        load[g] += sizes[key]
-    return groups
-
-
-def make_split(table: pd.DataFrame, kind: str, *, n_folds: int = 5, seed: int = 0) -> pd.DataFrame:
-    """Make a k-fold split of a pair table that has ``label``, ``family`` and ``clan`` columns.
-
-    Args:
-        table: pairs (the index is the ``pair_index``) with ``label`` (0/1), ``family``, ``clan``.
+        table: pairs (the index is the ``pair_index``) with ``rna_id``, ``protein_id``,
+            ``label`` (0/1), ``family``, ``clan`` and, if present, ``rna_cluster``,
+            ``protein_cluster`` (joined into homology groups).
+        similar: ``{"rna": pairs, "protein": pairs}`` of molecules (``query``, ``target``) at or
+            above the identity threshold, joined into the same homology group, so that no test
+            item of a cold side is that similar to a training item.
         kind: one of :data:`SPLITS`.
         n_folds: k (≥ 2).
         seed: seed of the shuffling; the same seed gives the same split.
@@ -104,8 +169,8 @@ def make_split(table: pd.DataFrame, kind: str, *, n_folds: int = 5, seed: int = 
 
     Raises:
         ValueError: unknown kind, k < 2, fewer groups than folds, or no fold with a test pair.
-            A fold without test pairs (possible for ``both_cold`` on small data) is left out of
-            the table with a warning.
+            A fold without test pairs (one huge group, or ``both_cold`` on small data) is left
+            out of the table with a warning.
     """
     if kind not in SPLITS:
         raise ValueError(f"unknown split {kind!r}; known: {SPLITS}")
@@ -113,27 +178,31 @@ def make_split(table: pd.DataFrame, kind: str, *, n_folds: int = 5, seed: int = 
         raise ValueError(f"n_folds must be >= 2, got {n_folds}")
     y = table.label.to_numpy()
     index = table.index.to_numpy()
+    rng = np.random.default_rng(seed)
+    similar = similar or {}
     rows = []
-    if kind == "both_cold":
-        rng = np.random.default_rng(seed)
-        fam_group = table.family.map(_balanced_groups(table.family, n_folds, rng)).to_numpy()
-        clan_group = table.clan.map(_balanced_groups(table.clan, n_folds, rng)).to_numpy()
+    if kind == "random":
+        splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+        for fold, (train, test) in enumerate(splitter.split(index, y)):
+            rows.append(_fold_rows(index[train], index[test], fold))
+    elif kind == "both_cold":
+        rna_fold = _balanced_groups(_groups(table, "rna", similar.get("rna")), n_folds, rng)
+        protein_fold = _balanced_groups(
+            _groups(table, "protein", similar.get("protein")), n_folds, rng
+        )
         for fold in range(n_folds):
-            test = (fam_group == fold) & (clan_group == fold)
-            train = (fam_group != fold) & (clan_group != fold)
+            test = (rna_fold == fold) & (protein_fold == fold)
+            train = (rna_fold != fold) & (protein_fold != fold)
             rows.append(_fold_rows(index[train], index[test], fold))
     else:
-        if kind == "random":
-            splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-            groups = None
-        else:
-            groups = (table.family if kind == "rna_family" else table.clan).to_numpy()
-            n_groups = len(set(groups))
-            if n_groups < n_folds:
-                raise ValueError(f"split {kind!r}: only {n_groups} groups for {n_folds} folds")
-            splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-        for fold, (train, test) in enumerate(splitter.split(index, y, groups)):
-            rows.append(_fold_rows(index[train], index[test], fold))
+        molecule = "rna" if kind == "rna_family" else "protein"
+        groups = _groups(table, molecule, similar.get(molecule))
+        n_groups = int(groups.max()) + 1
+        if n_groups < n_folds:
+            raise ValueError(f"split {kind!r}: only {n_groups} homology groups for {n_folds} folds")
+        fold_of = _drawn_groups(groups, n_folds, rng)
+        for fold in range(n_folds):
+            rows.append(_fold_rows(index[fold_of != fold], index[fold_of == fold], fold))
     split = pd.concat(rows, ignore_index=True)
     tested = set(split.fold[split.partition == "test"])
     if not tested:
@@ -141,7 +210,6 @@ def make_split(table: pd.DataFrame, kind: str, *, n_folds: int = 5, seed: int = 
             f"split {kind!r}: no fold has a test pair (too few families/clans for {n_folds} folds)"
         )
     for fold in sorted(set(range(n_folds)) - tested):
-        # both_cold on small data: no pair has both its family and its clan in this fold's group
         log.warning("split %r: fold %d has no test pair; it is left out", kind, fold)
     return split[split.fold.isin(tested)].reset_index(drop=True)
 
@@ -160,21 +228,84 @@ def _fold_rows(train: np.ndarray, test: np.ndarray, fold: int) -> pd.DataFrame:
     )
 
 
-def leakage_report(table: pd.DataFrame, split: pd.DataFrame, kind: str) -> dict:
-    """Count what the train and test parts of each fold share.
+def max_train_identity(
+    hits: pd.DataFrame, test_ids: np.ndarray, train_ids: np.ndarray
+) -> pd.DataFrame:
+    """For each test id, the highest identity to any train id and that train id.
+
+    Args:
+        hits: symmetric identity table (:func:`rnainteract.identity.pairwise_identity`).
+        test_ids, train_ids: distinct ids (str) of the two parts of a fold.
 
     Returns:
-        ``{"split": kind, "promised_zero": [...], "folds": [{fold, n_train, n_test, n_test_positive,
-        n_unused, shared_rna_ids, shared_protein_ids, shared_rna_families,
-        shared_protein_clans}]}``.
+        One row per test id (sorted): ``id``, ``max_identity`` (float32; 0 without a hit),
+        ``nearest_train_id`` (None without a hit).
+    """
+    test_ids = np.sort(np.asarray(test_ids, dtype=object))
+    sub = hits[hits["query"].isin(test_ids) & hits["target"].isin(train_ids)]
+    best = (
+        sub.sort_values(["query", "identity", "target"], ascending=[True, False, True])
+        .drop_duplicates("query")
+        .set_index("query")
+    )
+    out = pd.DataFrame({"id": test_ids})
+    out["max_identity"] = out.id.map(best.identity).fillna(0).astype(np.float32)
+    out["nearest_train_id"] = out.id.map(best.target)
+    out["nearest_train_id"] = out.nearest_train_id.astype(object).where(
+        out.nearest_train_id.notna(), None
+    )
+    return out
+
+
+SHARED_COLUMNS = {
+    "rna_ids": "rna_id", "protein_ids": "protein_id", "rna_families": "family",
+    "rna_clusters": "rna_cluster", "protein_clans": "clan", "protein_clusters": "protein_cluster",
+}  # fmt: skip
+
+
+def _shared(codes: np.ndarray | None, train: np.ndarray, test: np.ndarray) -> int:
+    """Distinct values (as factorized codes) present at both train and test positions."""
+    if codes is None:
+        return 0
+    return len(np.intersect1d(codes[train], codes[test]))
+
+
+def leakage_report(
+    table: pd.DataFrame,
+    split: pd.DataFrame,
+    kind: str,
+    identities: dict[str, pd.DataFrame] | None = None,
+    identity_threshold: float | None = None,
+) -> tuple[dict, pd.DataFrame]:
+    """Count what the train and test parts of each fold share, and how similar they are.
+
+    Args:
+        identities: ``{"rna": hits, "protein": hits}`` pairwise identity tables
+            (:func:`~rnainteract.identity.pairwise_identity`); None skips the identity part.
+        identity_threshold: if given, the split promises that no test item of a cold molecule
+            (:data:`COLD_MOLECULES`) reaches this identity to a training item.
+
+    Returns:
+        ``(report, per_item)``: the report ``{"split", "promised_zero", "folds": [{fold, n_train,
+        n_test, n_train_positive, n_test_positive, n_unused, shared_rna_ids, shared_protein_ids,
+        shared_rna_families, shared_rna_clusters, shared_protein_clans, shared_protein_clusters,
+        max_identity: {rna: {max, median, n_test, n_at_least_<level>}, protein: ...}}]}`` and the
+        per-test-item table ``fold``, ``molecule``, ``id``, ``max_identity``,
+        ``nearest_train_id``.
 
     Raises:
         LeakageError: a count the split promises to be 0 is not.
     """
-    folds = []
+    folds, items = [], []
+    # factorize once: comparing int codes is ~50x faster than sets of Arrow-backed strings
+    codes = {
+        name: pd.factorize(table[col])[0] if col in table else None
+        for name, col in SHARED_COLUMNS.items()
+    }
     for fold, part in split.groupby("fold", sort=True):
-        train = table.loc[part.pair_index[part.partition == "train"]]
-        test = table.loc[part.pair_index[part.partition == "test"]]
+        train_pos = table.index.get_indexer(part.pair_index[part.partition == "train"])
+        test_pos = table.index.get_indexer(part.pair_index[part.partition == "test"])
+        train, test = table.iloc[train_pos], table.iloc[test_pos]
         entry = {
             "fold": int(fold),
             "n_train": len(train),
@@ -182,58 +313,102 @@ def leakage_report(table: pd.DataFrame, split: pd.DataFrame, kind: str) -> dict:
             "n_train_positive": int(train.label.sum()),
             "n_test_positive": int(test.label.sum()),
             "n_unused": len(table) - len(part),
-            "shared_rna_ids": len(set(train.rna_id) & set(test.rna_id)),
-            "shared_protein_ids": len(set(train.protein_id) & set(test.protein_id)),
-            "shared_rna_families": len(set(train.family) & set(test.family)),
-            "shared_protein_clans": len(set(train.clan) & set(test.clan)),
         }
+        for name in SHARED_COLUMNS:
+            entry[f"shared_{name}"] = _shared(codes[name], train_pos, test_pos)
         for promise in PROMISES[kind]:
             if entry[f"shared_{promise}"]:
                 raise LeakageError(
                     f"split {kind!r} fold {fold}: {entry[f'shared_{promise}']} "
                     f"{promise} shared between train and test"
                 )
+        if identities is not None:
+            entry["max_identity"] = {}
+            for molecule, id_col in (("rna", "rna_id"), ("protein", "protein_id")):
+                best = max_train_identity(
+                    identities[molecule], test[id_col].unique(), train[id_col].unique()
+                )
+                values = best.max_identity.to_numpy(dtype=np.float64)
+                entry["max_identity"][molecule] = {
+                    "n_test": len(values),
+                    "max": round(float(values.max()), 4) if len(values) else None,
+                    "median": round(float(np.median(values)), 4) if len(values) else None,
+                    **{
+                        f"n_at_least_{level}": int((values >= level).sum())
+                        for level in IDENTITY_LEVELS
+                    },
+                }
+                if identity_threshold is not None:
+                    n_similar = int((values >= identity_threshold).sum())
+                    entry["max_identity"][molecule]["n_at_least_threshold"] = n_similar
+                    if n_similar and molecule in COLD_MOLECULES[kind]:
+                        raise LeakageError(
+                            f"split {kind!r} fold {fold}: {n_similar} test {molecule}(s) at "
+                            f">= {identity_threshold} identity to a training {molecule}"
+                        )
+                best.insert(0, "molecule", molecule)
+                best.insert(0, "fold", np.int16(fold))
+                items.append(best)
         folds.append(entry)
-    return {"split": kind, "promised_zero": [f"shared_{p}" for p in PROMISES[kind]], "folds": folds}
+    per_item = (
+        pd.concat(items, ignore_index=True)
+        if items
+        else pd.DataFrame(columns=["fold", "molecule", "id", "max_identity", "nearest_train_id"])
+    )
+    promised = [f"shared_{p}" for p in PROMISES[kind]]
+    if identities is not None and identity_threshold is not None:
+        promised += [f"max_identity.{m}.n_at_least_threshold" for m in COLD_MOLECULES[kind]]
+    report = {"split": kind, "promised_zero": promised, "identity_threshold": identity_threshold}
+    return {**report, "folds": folds}, per_item
 
 
 def split_dataset(
-    pairs: str | os.PathLike,
-    families: str | os.PathLike,
-    clans: str | os.PathLike,
+    dataset: str | os.PathLike,
     *,
     kind: str,
     n_folds: int,
     seed: int,
     out_split: str | os.PathLike,
     out_leakage: str | os.PathLike,
+    rna_identity: str | os.PathLike | None = None,
+    protein_identity: str | os.PathLike | None = None,
+    out_identity: str | os.PathLike | None = None,
+    identity_threshold: float | None = None,
 ) -> dict:
-    """Read the pair and annotation tables, make the split, check it and write both outputs.
+    """Rule ``make_split``: read the dataset table, make the split, check it, write the split,
+    the leakage report (JSON, with the split's SHA-256, also logged) and, given the two identity
+    tables, the per-test-item maximum train identity (Parquet). With ``identity_threshold``,
+    molecules at least that identical are joined into one homology group (cold splits).
 
-    Pairs whose RNA or protein is absent from the annotation tables (annotation policy ``drop``)
-    are left out and counted (``n_pairs_unannotated_dropped``).
+    Raises:
+        LeakageError: a promise of the split is broken (see :func:`leakage_report`).
     """
-    all_pairs = pd.read_parquet(pairs)
-    table = attach_groups(
-        all_pairs,
-        pd.read_csv(families, sep="\t", dtype=str),
-        pd.read_csv(clans, sep="\t", dtype=str),
-        missing="drop",
-    )
+    table = pd.read_parquet(dataset)
     if table.empty:
-        raise ValueError(f"{pairs}: no pair has both an annotated RNA and an annotated protein")
-    split = make_split(table, kind, n_folds=n_folds, seed=seed)
-    report = leakage_report(table, split, kind)
+        raise ValueError(f"{dataset}: no pairs")
+    identities, similar = None, None
+    if rna_identity is not None and protein_identity is not None:
+        identities = {
+            "rna": pd.read_parquet(rna_identity),
+            "protein": pd.read_parquet(protein_identity),
+        }
+        if identity_threshold is not None:
+            similar = {m: t[t.identity >= identity_threshold] for m, t in identities.items()}
+    split = make_split(table, kind, n_folds=n_folds, seed=seed, similar=similar)
+    report, per_item = leakage_report(table, split, kind, identities, identity_threshold)
+    write_parquet(split, out_split)
     report.update(
         n_folds=n_folds,
         seed=seed,
         n_pairs=len(table),
-        n_pairs_unannotated_dropped=len(all_pairs) - len(table),
         n_rna_families=int(table.family.nunique()),
         n_protein_clans=int(table.clan.nunique()),
+        sha256=sha256_file(out_split),
     )
     for entry in report["folds"]:
         log.info("%s fold %d: %s", kind, entry["fold"], entry)
-    write_parquet(split, out_split)
+    log.info("%s: split sha256 %s", kind, report["sha256"])
+    if out_identity is not None:
+        write_parquet(per_item, out_identity)
     write_json(report, out_leakage)
     return report

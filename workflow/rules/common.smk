@@ -30,7 +30,15 @@ wildcard_constraints:
 def check_config():
     """Cross-reference checks the JSON schema cannot express; errors name the config key."""
     for name, ds in config["datasets"].items():
-        for role, source in ds["inputs"].items():
+        if "from" in ds:
+            base = config["datasets"].get(ds["from"])
+            if base is None or "from" in base:
+                raise ValueError(
+                    f"config: datasets.{name}.from must name a dataset parsed from sources, "
+                    f"got {ds['from']!r}"
+                )
+            continue
+        for role, source in ds.get("inputs", {}).items():
             if source not in config["sources"]:
                 raise ValueError(
                     f"config: datasets.{name}.inputs.{role} names unknown source {source!r}"
@@ -72,6 +80,55 @@ def get_source_by_path(wildcards):
     raise ValueError(f"no source in config has path {wildcards.path!r}")
 
 
+def base_dataset(name):
+    """The dataset whose pairs, sequences, annotation and features a dataset uses (itself, or
+    the one named by `from`)."""
+    return config["datasets"][name].get("from", name)
+
+
+def get_negatives(wildcards):
+    """Negative method of a dataset, and the sampler's seed and fallback (fixed for `given`, so
+    that a change of the seed reruns only the datasets that draw negatives)."""
+    ds = config["datasets"][wildcards.dataset]
+    method = ds.get("negatives", config["negatives"]["method"])
+    if method == "given":
+        return {"method": method, "seed": 0, "fallback": "none"}
+    return {
+        "method": method,
+        "seed": config["negatives"]["seed"],
+        "fallback": config["negatives"]["fallback"],
+    }
+
+
+def get_dataset_sources(wildcards):
+    """Pair, annotation and cluster tables a dataset table is built from (of its base)."""
+    base = base_dataset(wildcards.dataset)
+    return {
+        "pairs": f"results/pairs/{base}.parquet",
+        "families": f"results/annotation/{base}/rna_families.tsv",
+        "clans": f"results/annotation/{base}/protein_clans.tsv",
+        "rna_clusters": f"results/clusters/{base}/rna.tsv",
+        "protein_clusters": f"results/clusters/{base}/proteins.tsv",
+    }
+
+
+def get_identity_tables(wildcards):
+    """All-vs-all identity tables of a dataset's sequences (of its base)."""
+    base = base_dataset(wildcards.dataset)
+    return {
+        "rna_identity": f"results/identity/{base}/rna.parquet",
+        "protein_identity": f"results/identity/{base}/proteins.parquet",
+    }
+
+
+def get_card_splits(wildcards):
+    """The target splits of a dataset (fold 0 of each is a Table 1 of its card)."""
+    return {
+        split: f"results/splits/{wildcards.dataset}/{split}.parquet"
+        for split in config["targets"]["splits"]
+    }
+
+
 def get_dataset_inputs(wildcards):
     """Parser inputs of a dataset: role -> local path of its source."""
     ds = config["datasets"][wildcards.dataset]
@@ -111,9 +168,10 @@ def get_model_params(wildcards):
 def get_model_features(wildcards):
     """The RNA and protein feature tables a model reads."""
     rna_set, protein_set = MODEL_FEATURES[get_model_kind(wildcards)]
+    base = base_dataset(wildcards.dataset)
     return {
-        "rna_features": f"results/features/{wildcards.dataset}/{rna_set}.parquet",
-        "protein_features": f"results/features/{wildcards.dataset}/{protein_set}.parquet",
+        "rna_features": f"results/features/{base}/{rna_set}.parquet",
+        "protein_features": f"results/features/{base}/{protein_set}.parquet",
     }
 
 
@@ -135,9 +193,10 @@ def get_metric_files():
     )
 
 
-def get_dataset_files(pattern):
-    """``pattern`` expanded over the target datasets, in config order."""
-    return expand(pattern, dataset=config["targets"]["datasets"])
+def get_dataset_files(pattern, base=False):
+    """``pattern`` expanded over the target datasets (or their bases), in config order."""
+    names = config["targets"]["datasets"]
+    return expand(pattern, dataset=[base_dataset(n) for n in names] if base else names)
 
 
 def get_final_targets():
@@ -155,6 +214,7 @@ def get_final_targets():
             dataset=t["datasets"],
             split=t["splits"],
         ),
+        *expand("results/datasets/{dataset}/card.html", dataset=t["datasets"]),
     ]
 
 
@@ -164,6 +224,7 @@ localrules:
     prepare_rfam,
     annotate_families,
     annotate_clans,
+    dataset_card,
     evaluate_model,
     plot_roc,
     summarize_metrics,

@@ -23,9 +23,10 @@ rule summarize_metrics:
 rule summarize_datasets:
     """One row per dataset: pairs read, removed (and why) and kept; RNA families, protein clans."""
     input:
-        stats=get_dataset_files("results/pairs/{dataset}.stats.json"),
-        families=get_dataset_files("results/annotation/{dataset}/rna_families.tsv"),
-        clans=get_dataset_files("results/annotation/{dataset}/protein_clans.tsv"),
+        stats=get_dataset_files("results/pairs/{dataset}.stats.json", base=True),
+        families=get_dataset_files("results/annotation/{dataset}/rna_families.tsv", base=True),
+        clans=get_dataset_files("results/annotation/{dataset}/protein_clans.tsv", base=True),
+        datasets=get_dataset_files("results/datasets/{dataset}/stats.json"),
     output:
         table=report(
             "results/summary/datasets.tsv",

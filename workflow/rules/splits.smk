@@ -1,21 +1,22 @@
 rule make_split:
-    """Seeded k-fold split (random or cold) and its train/test leakage report."""
+    """Seeded k-fold split (random or cold), its leakage report and train-test identities."""
     input:
-        pairs="results/pairs/{dataset}.parquet",
-        families="results/annotation/{dataset}/rna_families.tsv",
-        clans="results/annotation/{dataset}/protein_clans.tsv",
+        unpack(get_identity_tables),
+        dataset="results/datasets/{dataset}/pairs.parquet",
     output:
         split="results/splits/{dataset}/{split}.parquet",
         leakage="results/splits/{dataset}/{split}.leakage.json",
+        identity="results/splits/{dataset}/{split}.identity.parquet",
     log:
         "logs/make_split/{dataset}/{split}.log",
     conda:
         "../../envs/rnainteract.yaml"
     resources:
-        mem_mb=1000,
+        mem_mb=2000,
         runtime=10,
     params:
         n_folds=config["splits"]["n_folds"],
         seed=config["splits"]["seed"],
+        identity_threshold=config["splits"]["identity_threshold"],
     script:
         "../scripts/make_split.py"

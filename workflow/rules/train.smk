@@ -2,7 +2,7 @@ rule train_model:
     """Train one model per fold and seed of a split; write its out-of-fold test predictions."""
     input:
         unpack(get_model_features),
-        pairs="results/pairs/{dataset}.parquet",
+        pairs="results/datasets/{dataset}/pairs.parquet",
         split="results/splits/{dataset}/{split}.parquet",
     output:
         predictions="results/predictions/{dataset}/{split}/{model}.parquet",

@@ -9,4 +9,5 @@ with log_to(snakemake.log[0]):
         list(snakemake.input.families),
         list(snakemake.input.clans),
         snakemake.output.table,
+        dataset_files=list(snakemake.input.datasets),
     )

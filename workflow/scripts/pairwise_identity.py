@@ -1,0 +1,13 @@
+"""Adapter: rule pairwise_identity."""
+
+from rnainteract.identity import pairwise_identity
+from rnainteract.logs import log_to
+
+with log_to(snakemake.log[0]):
+    pairwise_identity(
+        snakemake.input.fasta,
+        snakemake.output.table,
+        molecule="rna" if snakemake.wildcards.molecule == "rna" else "protein",
+        threads=snakemake.threads,
+        sensitivity=snakemake.params.sensitivity,
+    )
