@@ -60,7 +60,7 @@ def test_default_dry_run_plans_every_benchmark(tmp_path, shared_data):
     out = snakemake("-n", "--configfile", str(tmp_path / "config.yaml"), workdir=tmp_path).stdout
     assert "download_source" not in out  # every source is found in the mirror
     for rule, count in (
-        ("build_pairs", 5),  # the derived rpi1807_rnainteract reuses rpi1807's
+        ("build_pairs", 5),  # the derived rpi369_rnainteract reuses rpi369's
         ("annotate_rfam", 5),
         ("build_dataset", 6),
         ("pairwise_identity", 10),
