@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what rnainteract needs on a Debian/Ubuntu machine without conda:
-# the clustering tools from apt (only when missing) and the Python package with its test extras.
+# the clustering tools from apt (only when missing), the CPU build of PyTorch, and the Python
+# package with its test and embedding extras (RNA-FM's multimolecule: `pip install -e .[rnafm]`).
 # Users with conda can skip this and run `snakemake --use-conda` (envs/*.yaml).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -18,5 +19,12 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
+# Embeddings need PyTorch: the CPU wheel first (a plain `pip install torch` pulls GBs of CUDA
+# libraries; on a GPU machine install the CUDA build of your choice before running this).
+if ! python3 -c "import torch" >/dev/null 2>&1; then
+    python3 -m pip install --quiet --disable-pip-version-check "torch==2.13.0" \
+        || python3 -m pip install --quiet --disable-pip-version-check "torch==2.13.0" \
+            --index-url https://download.pytorch.org/whl/cpu
+fi
+python3 -m pip install --quiet --disable-pip-version-check -e ".[test,embed]"
 echo "install.sh: done ($(python3 -m snakemake --version 2>/dev/null | head -1) snakemake)"

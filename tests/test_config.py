@@ -51,6 +51,12 @@ RELEASE_SOURCES = {"rfam_cm", "rfam_clanin", "pfam_hmm", "pfam_clans"}
 
 def test_default_sources_are_pinned():
     for name, entry in CONFIG["sources"].items():
+        if entry["path"].startswith("weights/"):  # model weights: the official download URLs
+            assert re.match(
+                r"https://(huggingface\.co/[^/]+/[^/]+/resolve/|dl\.fbaipublicfiles\.com/fair-esm/)",
+                entry["url"],
+            ), name
+            continue
         if name in RELEASE_SOURCES:
             assert entry["url"].startswith("https://ftp.ebi.ac.uk/pub/databases/"), name
             continue
@@ -84,7 +90,8 @@ CONDA_PACKAGES = {
     "numpy": "numpy", "pandas": "pandas", "pyarrow": "pyarrow", "sklearn": "scikit-learn",
     "Bio": "biopython", "matplotlib": "matplotlib-base", "requests": "requests",
     "urllib3": "urllib3", "yaml": "pyyaml", "tqdm": "tqdm", "jsonschema": "jsonschema",
-    "pyhmmer": "pyhmmer", "scipy": "scipy",
+    "pyhmmer": "pyhmmer", "scipy": "scipy", "torch": "pytorch", "transformers": "transformers",
+    "esm": "fair-esm", "multimolecule": "multimolecule",
 }  # fmt: skip
 BINARY_PACKAGES = {"cd-hit-est": "cd-hit", "mmseqs": "mmseqs2", "cmscan": "infernal",
                    "cmpress": "infernal", "hmmscan": "hmmer"}  # fmt: skip
@@ -132,12 +139,25 @@ def _rule_envs():
             yield name, (base / script.group(1)).resolve(), (base / env.group(1)).resolve()
 
 
+def _env_packages(env: dict) -> dict[str, str]:
+    """Package name -> pinned version of a conda env file (conda and pip entries)."""
+    out = {}
+    for spec in env["dependencies"]:
+        if isinstance(spec, dict):  # pip: [name==version, ...]
+            for pip_spec in spec["pip"]:
+                name, _, version = pip_spec.partition("==")
+                out[name] = version
+        else:
+            name, _, version = spec.partition("=")
+            out[name] = version
+    return out
+
+
 @pytest.mark.parametrize("env_file", sorted(p.name for p in (REPO / "envs").glob("*.yaml")))
 def test_envs_are_pinned(env_file):
     env = yaml.safe_load((REPO / "envs" / env_file).read_text())
-    for spec in env["dependencies"]:
-        name, _, version = spec.partition("=")
-        assert version and version[0].isdigit(), f"{env_file}: {spec} is not pinned"
+    for name, version in _env_packages(env).items():
+        assert version and version[0].isdigit(), f"{env_file}: {name} is not pinned"
     assert "nodefaults" in env["channels"]
 
 
@@ -153,7 +173,7 @@ def test_each_rule_env_has_what_its_script_imports_or_calls():
             needed.add("pyarrow")  # every table is Parquet
         needed |= {BINARY_PACKAGES[b] for b in binaries}
         env = yaml.safe_load(env_path.read_text())
-        names = {spec.partition("=")[0] for spec in env["dependencies"]}
+        names = set(_env_packages(env))
         assert needed <= names, f"rule {rule}: {env_path.name} lacks {sorted(needed - names)}"
         checked += 1
     assert checked >= 12

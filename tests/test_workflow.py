@@ -211,6 +211,39 @@ def test_negative_seed_change_reruns_the_derived_dataset_only(tiny_run, tmp_path
         assert rule not in jobs
 
 
+def test_embedding_tables(tiny_run, tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    workdir, config = tiny_run
+    tables = [
+        "results/embeddings/tiny_esm/protein.parquet",
+        "results/embeddings/onehot_rna/rna.parquet",
+    ]
+    # no weights anywhere: without allow_random_init the run would download them
+    out = snakemake("-n", "--configfile", str(config), *tables, workdir=workdir).stdout
+    assert "download_source" in out and "weights/tiny_esm/model.safetensors" in out
+    cfg = yaml.safe_load(config.read_text())
+    cfg["embedding"] = {"allow_random_init": True, "shard_size": 4}
+    changed = tmp_path / "embed.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    snakemake("--cores", "2", "--configfile", str(changed), *tables, workdir=workdir)
+    import pyarrow.parquet as pq
+
+    protein = pq.read_table(workdir / tables[0])
+    meta = json.loads(protein.schema.metadata[b"rnainteract"])
+    assert meta["pretrained"] is False and meta["kind"] == "esm2" and meta["dim"] == 16
+    assert protein.num_rows == 18 and meta["n_embedded"] == 18  # the distinct tiny proteins
+    rna = pq.read_table(workdir / tables[1])
+    assert rna.num_rows == 18 and len(rna.column("mean")[0]) == 5  # A C G U N composition
+    log = (workdir / "logs/embed/tiny_esm/protein.log").read_text()
+    assert "pretrained': False" in log
+    # the cache is shared: a second table from the same sequences embeds nothing new
+    (workdir / tables[0]).unlink()
+    snakemake("--cores", "2", "--configfile", str(changed), tables[0], workdir=workdir)
+    meta = json.loads(pq.read_table(workdir / tables[0]).schema.metadata[b"rnainteract"])
+    assert meta["n_cached_before"] == 18 and meta["n_embedded"] == 0
+
+
 def test_report(tiny_run):
     workdir, config = tiny_run
     snakemake(

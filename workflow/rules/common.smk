@@ -52,6 +52,15 @@ def check_config():
         for name in config["targets"][key]:
             if name not in known:
                 raise ValueError(f"config: targets.{key} names {name!r}, not defined under {key}")
+    for name in config["targets"].get("embeddings", []):
+        if name not in config.get("embedders", {}):
+            raise ValueError(f"config: targets.embeddings names {name!r}, not under embedders")
+    for name, spec in config.get("embedders", {}).items():
+        for file, source in spec.get("weights", {}).items():
+            if source not in config["sources"]:
+                raise ValueError(
+                    f"config: embedders.{name}.weights.{file} names unknown source {source!r}"
+                )
 
 
 check_config()
@@ -127,6 +136,57 @@ def get_card_splits(wildcards):
         split: f"results/splits/{wildcards.dataset}/{split}.parquet"
         for split in config["targets"]["splits"]
     }
+
+
+def get_embedder(wildcards):
+    """The config entry of an embedder (checked against the molecule asked for)."""
+    spec = config["embedders"][wildcards.embedder]
+    molecule = spec.get("molecule", {"esm2": "protein"}.get(spec["kind"], "rna"))
+    if molecule != wildcards.molecule:
+        raise ValueError(
+            f"embedder {wildcards.embedder} embeds {molecule}, not {wildcards.molecule}"
+        )
+    return spec
+
+
+def get_weight_names(wildcards):
+    """Official file names of an embedder's weight files, in config order."""
+    return list(config["embedders"][wildcards.embedder].get("weights", {}))
+
+
+def get_weight_files(wildcards):
+    """Local paths of an embedder's weight files (sources), in config order."""
+    weights = config["embedders"][wildcards.embedder].get("weights", {})
+    return [source_path(source) for source in weights.values()]
+
+
+def weights_available(embedder):
+    """Whether every weight file of an embedder is in a mirror or the download cache."""
+    weights = config["embedders"][embedder].get("weights", {})
+    return all(Path(source_path(s)).is_file() for s in weights.values())
+
+
+def get_embed_inputs(wildcards):
+    """Sequences of every target dataset (of their bases) for the molecule, and the weights.
+
+    Without weights on disk and with `embedding.allow_random_init`, no weights are asked for
+    (the embedder is built with random weights, recorded `pretrained: false`); otherwise they
+    are (downloaded if no mirror holds them)."""
+    fasta = "rna" if wildcards.molecule == "rna" else "proteins"
+    bases = dict.fromkeys(base_dataset(d) for d in config["targets"]["datasets"])
+    inputs = {"fastas": [f"results/sequences/{b}/{fasta}.fasta" for b in bases]}
+    spec = config["embedders"][wildcards.embedder]
+    if spec.get("weights") and (
+        weights_available(wildcards.embedder) or not config["embedding"]["allow_random_init"]
+    ):
+        inputs["weights"] = f"resources/weights/{wildcards.embedder}"
+    return inputs
+
+
+def get_embed_gpus(wildcards):
+    """GPUs an embedding job asks a cluster for (none for one-hot)."""
+    kind = config["embedders"][wildcards.embedder]["kind"]
+    return 0 if kind == "onehot" else config["embedding"]["gpus"]
 
 
 def get_dataset_inputs(wildcards):
@@ -215,7 +275,16 @@ def get_final_targets():
             split=t["splits"],
         ),
         *expand("results/datasets/{dataset}/card.html", dataset=t["datasets"]),
+        *[
+            f"results/embeddings/{name}/{embedding_molecule(name)}.parquet"
+            for name in t.get("embeddings", [])
+        ],
     ]
+
+
+def embedding_molecule(name):
+    spec = config["embedders"][name]
+    return spec.get("molecule", {"esm2": "protein"}.get(spec["kind"], "rna"))
 
 
 # Jobs too small to be worth a cluster submission (~7 s of start-up each under SLURM).

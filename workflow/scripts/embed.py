@@ -1,0 +1,27 @@
+"""Adapter: rule embed."""
+
+from rnainteract.embeddings.cache import write_embeddings
+from rnainteract.embeddings.models import load_embedder
+from rnainteract.logs import log_to
+
+with log_to(snakemake.log[0]):
+    spec = snakemake.params.embedder
+    options = dict(snakemake.params.options)
+    embedder = load_embedder(
+        snakemake.wildcards.embedder,
+        spec["kind"],
+        snakemake.input.get("weights"),
+        molecule=snakemake.wildcards.molecule,
+        layer=spec.get("layer"),
+        allow_random_init=options.pop("allow_random_init"),
+        random_config=spec.get("random_config"),
+        threads=snakemake.threads,
+    )
+    write_embeddings(
+        list(snakemake.input.fastas),
+        embedder,
+        snakemake.output.table,
+        cache_dir=options.pop("cache_dir"),
+        progress=True,
+        **options,
+    )
