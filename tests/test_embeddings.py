@@ -205,3 +205,23 @@ def test_fair_esm_checkpoint_gives_the_same_numbers_as_the_model(tmp_path):
         hidden = model.eval()(tokens, repr_layers=[2])["representations"][2][0].numpy()
     np.testing.assert_allclose(residues, hidden[1:-1], atol=1e-5)
     np.testing.assert_allclose(cls, hidden[0], atol=1e-5)
+
+
+def test_rnafm_directory_round_trip(tmp_path):
+    pytest.importorskip("multimolecule")
+    from multimolecule import RnaFmModel, RnaTokenizer
+
+    from rnainteract.embeddings.models import load_embedder, save_random_init
+
+    tiny = {"hidden_size": 16, "num_hidden_layers": 2, "num_attention_heads": 2,
+            "intermediate_size": 32}  # fmt: skip
+    path = save_random_init("rnafm", tiny, tmp_path / "rnafm")
+    emb = load_embedder("rnafm_tiny", "rnafm", path)
+    assert emb.pretrained is False and emb.window == 1024 and emb.dim == 16
+    ((residues, cls, eos),) = emb.embed(["ACGUNACG"])
+    ids = RnaTokenizer()("ACGUNACG", return_tensors="pt")["input_ids"]  # <cls> ... <eos>
+    model = RnaFmModel.from_pretrained(path, add_pooling_layer=False).eval()
+    with torch.inference_mode():
+        hidden = model(input_ids=ids).last_hidden_state[0].numpy()
+    np.testing.assert_allclose(residues, hidden[1:-1], atol=1e-5)
+    np.testing.assert_allclose(eos, hidden[-1], atol=1e-5)

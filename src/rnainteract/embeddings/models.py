@@ -348,7 +348,10 @@ ESM_VOCAB = [
     "<null_1>",
     "<mask>",
 ]  # the 33-token ESM-2 alphabet (fair-esm / facebook/esm2_* vocab.txt order)
-RNAFM_VOCAB = ["<pad>", "<cls>", "<eos>", "<unk>", "<mask>", "<null>", "A", "C", "G", "U", "N"]
+RNAFM_VOCAB = [
+    "<pad>", "<cls>", "<eos>", "<unk>", "<mask>", "<null>", "A", "C", "G", "U", "N", "R", "Y", "S",
+    "W", "K", "M", "B", "D", "H", "V", "I", "X", "|", ".", "*", "-", "?",
+]  # fmt: skip  # multimolecule's RnaTokenizer (28 tokens; RNA-FM ids)
 
 
 def _official_config(kind: str, config: dict | None) -> dict:
