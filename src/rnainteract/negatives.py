@@ -119,6 +119,15 @@ def _draw(
     return np.concatenate(chosen), np.concatenate(tier_of)
 
 
+def _fallback_tier(tiers: list[np.ndarray], partners: np.ndarray, n: int) -> np.ndarray:
+    """Tier 3: candidates in no other tier that are not positive partners."""
+    taken = np.zeros(n, dtype=bool)
+    taken[partners] = True
+    for tier in tiers:
+        taken[tier] = True
+    return np.flatnonzero(~taken)
+
+
 def build_negatives(
     positives: pd.DataFrame, *, seed: int, fallback: str = "none"
 ) -> tuple[pd.DataFrame, NegativeStats]:
@@ -210,11 +219,7 @@ def build_negatives(
             fam_cache[f] = tiers_for(fam_clan[f], fam_pcat[f], prot_clan, prot_cat)
         tiers = list(fam_cache[f])
         if fallback == "interacting":
-            taken = np.zeros(len(prots), dtype=bool)
-            taken[partners_of_rna[r]] = True
-            for t in tiers:
-                taken[t] = True
-            tiers.append(np.flatnonzero(~taken))
+            tiers.append(_fallback_tier(tiers, partners_of_rna[r], len(prots)))
         chosen, tier_of = _draw(rng, tiers, int(n_per_rna[r]))
         out_r.append(np.full(len(chosen), r, dtype=np.int64))
         out_p.append(chosen)
@@ -236,11 +241,7 @@ def build_negatives(
             clan_cache[c] = tiers_for(fam_clan[:, c], clan_rcat[c], rna_fam, rna_cat)
         tiers = list(clan_cache[c])
         if fallback == "interacting":
-            taken = np.zeros(len(rnas), dtype=bool)
-            taken[partners_of_prot[p]] = True
-            for t in tiers:
-                taken[t] = True
-            tiers.append(np.flatnonzero(~taken))
+            tiers.append(_fallback_tier(tiers, partners_of_prot[p], len(rnas)))
         if len(taken_by_prot[p]):
             tiers = [t[~np.isin(t, taken_by_prot[p])] for t in tiers]
         chosen, tier_of = _draw(rng, tiers, int(n_per_prot[p]))
