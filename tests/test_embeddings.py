@@ -217,7 +217,7 @@ def test_rnafm_directory_round_trip(tmp_path):
             "intermediate_size": 32}  # fmt: skip
     path = save_random_init("rnafm", tiny, tmp_path / "rnafm")
     emb = load_embedder("rnafm_tiny", "rnafm", path)
-    assert emb.pretrained is False and emb.window == 1024 and emb.dim == 16
+    assert emb.pretrained is False and emb.window == 1022 and emb.dim == 16
     ((residues, cls, eos),) = emb.embed(["ACGUNACG"])
     ids = RnaTokenizer()("ACGUNACG", return_tensors="pt")["input_ids"]  # <cls> ... <eos>
     model = RnaFmModel.from_pretrained(path, add_pooling_layer=False).eval()

@@ -53,7 +53,7 @@ def report(label: str, seconds: float, n: int, n_tokens: int) -> None:
     )
 
 
-def bench(molecule: str, n: int) -> None:
+def bench(molecule: str, n: int, budget: int | None = None) -> None:
     kind = "esm2" if molecule == "protein" else "rnafm"
     config = ESM2_T6 if kind == "esm2" else {}
     embedder = load_embedder(f"bench_{kind}", kind, None, allow_random_init=True,
@@ -73,7 +73,7 @@ def bench(molecule: str, n: int) -> None:
         fasta.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(seqs)))
         start = time.perf_counter()
         write_embeddings([fasta], embedder, Path(tmp) / "out.parquet", cache_dir=Path(tmp) / "c",
-                         token_budget=8192, progress=False)  # fmt: skip
+                         token_budget=budget, progress=False)  # fmt: skip
         piped = time.perf_counter() - start
     report("(b) pipeline", piped, n, n_tokens)
     print(f"  speed-up (b)/(a): {naive / piped:.2f}x")

@@ -135,7 +135,7 @@ def embed_sequences(
     cache_dir: str | os.PathLike,
     length_policy: str = "truncate",
     overlap: int = 256,
-    token_budget: int = 8192,
+    token_budget: int | None = None,
     dtype: str = "float32",
     per_token: bool = False,
     shard_size: int = 256,
@@ -147,7 +147,9 @@ def embed_sequences(
         sequences: sha256 → sequence (distinct sequences).
         length_policy: ``truncate``, ``window`` or ``drop`` for sequences longer than the
             embedder's window (:mod:`rnainteract.embeddings.pooling`); ``overlap`` for windows.
-        token_budget: padded tokens per batch (sequences are batched shortest first).
+        token_budget: padded tokens per batch (sequences are batched shortest first); None:
+            1,024 on a CPU (measured here: larger batches are slower on 2 cores, see
+            tests/benchmarks/bench_embeddings.py), 16,384 on a GPU.
         dtype: ``float32`` or ``float16`` storage.
 
     Returns:
@@ -194,6 +196,8 @@ def embed_sequences(
         else:
             stats["n_windowed"] += 1
             windowed.append(key)
+    if token_budget is None:
+        token_budget = 1024 if embedder.device == "cpu" else 16384
     writer = ShardWriter(directory, shard_size, dtype, per_token)
     bar = _progress(len(plain) + len(windowed), embedder.name, progress)
     lengths = np.array([min(len(sequences[k]), window or 10**9) for k in plain])

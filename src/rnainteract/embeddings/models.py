@@ -10,7 +10,8 @@ hub lookup happens at run time.
   checkpoint (``esm2_t*_UR50D.pt``, with its ``-contact-regression.pt`` beside it; needs the
   ``fair-esm`` package). Input ``<cls> residues <eos>``; window 1022 residues (Lin et al. 2023).
 * ``rnafm``: a multimolecule ``RnaFmModel`` directory (multimolecule/rnafm; optional extra,
-  imported lazily). ``<cls> nucleotides <eos>``; window 1024 (RNAInterAct App. B.2).
+  imported lazily). ``<cls> nucleotides <eos>``; window 1022 nucleotides (1,024 positions with
+  the two special tokens; RNAInterAct App. B.2 caps sequences at 1,024).
 * ``biobert``: a transformers ``BertModel`` directory (dmis-lab/biobert-v1.1); the RNA string is
   read as text (WordPiece), as the multimodal seed README does, so its "residue" rows are word
   pieces and ``cls`` is the representation that model uses; inputs over 512 tokens are cut.
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 KINDS = ("esm2", "rnafm", "biobert", "onehot")
 MOLECULE_OF = {"esm2": "protein", "rnafm": "rna", "biobert": "rna"}
 RANDOM_INIT_MARKER = "rnainteract_random_init.json"
-WINDOWS = {"esm2": 1022, "rnafm": 1024, "biobert": None, "onehot": None}
+WINDOWS = {"esm2": 1022, "rnafm": 1022, "biobert": None, "onehot": None}  # residues
 ONEHOT_ALPHABETS = {"rna": "ACGUN", "protein": "ACDEFGHIKLMNPQRSTVWYX"}
 
 
@@ -110,8 +111,10 @@ class Embedder:
         if self.kind == "esm2" and self.tokens.get("_fair_esm"):
             layer = self.layer if self.layer is not None else self.model.num_layers
             return self.model(input_ids, repr_layers=[layer])["representations"][layer]
+        if self.layer is None:  # the last layer: no need to keep every layer's states
+            return self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
         out = self.model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
-        return out.hidden_states[self.layer if self.layer is not None else -1]
+        return out.hidden_states[self.layer]
 
     def _embed_bert(self, sequences):
         batch = self.tokenizer(

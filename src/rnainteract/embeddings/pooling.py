@@ -11,7 +11,7 @@ padding. Poolings (ESM2_AMP, ../shared/seeds/esm2_amp_ppi_README.txt, protloc-me
   sequence shorter than 10 residues has empty parts, which are NaN.
 
 Length policies for sequences longer than a model's window of ``W`` residues (ESM-2: 1022,
-RNA-FM: 1024):
+RNA-FM: 1022, i.e. 1,024 positions with the start and end tokens):
 
 * ``truncate``: embed the first ``W`` residues (the rest is not represented);
 * ``window``: windows of ``W`` residues with stride ``W - overlap`` (the last one aligned to the
