@@ -220,13 +220,13 @@ def test_embedding_tables(tiny_run, tmp_path):
         "results/embeddings/onehot_rna/rna.parquet",
     ]
     # no weights anywhere: without allow_random_init the run would download them
-    out = snakemake("-n", "--configfile", str(config), *tables, workdir=workdir).stdout
+    out = snakemake("-n", *tables, "--configfile", str(config), workdir=workdir).stdout
     assert "download_source" in out and "weights/tiny_esm/model.safetensors" in out
     cfg = yaml.safe_load(config.read_text())
     cfg["embedding"] = {"allow_random_init": True, "shard_size": 4}
     changed = tmp_path / "embed.yaml"
     changed.write_text(yaml.safe_dump(cfg))
-    snakemake("--cores", "2", "--configfile", str(changed), *tables, workdir=workdir)
+    snakemake("--cores", "2", *tables, "--configfile", str(changed), workdir=workdir)
     import pyarrow.parquet as pq
 
     protein = pq.read_table(workdir / tables[0])
@@ -239,7 +239,7 @@ def test_embedding_tables(tiny_run, tmp_path):
     assert "pretrained': False" in log
     # the cache is shared: a second table from the same sequences embeds nothing new
     (workdir / tables[0]).unlink()
-    snakemake("--cores", "2", "--configfile", str(changed), tables[0], workdir=workdir)
+    snakemake("--cores", "2", tables[0], "--configfile", str(changed), workdir=workdir)
     meta = json.loads(pq.read_table(workdir / tables[0]).schema.metadata[b"rnainteract"])
     assert meta["n_cached_before"] == 18 and meta["n_embedded"] == 0
 

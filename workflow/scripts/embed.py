@@ -7,6 +7,7 @@ from rnainteract.logs import log_to
 with log_to(snakemake.log[0]):
     spec = snakemake.params.embedder
     options = dict(snakemake.params.options)
+    options.pop("gpus")  # a cluster resource (rule embed), not an embedding option
     embedder = load_embedder(
         snakemake.wildcards.embedder,
         spec["kind"],
