@@ -211,7 +211,6 @@ def build_negatives(
         return [np.empty(0, dtype=np.int64), np.flatnonzero(valid)]  # all tier 2
 
     out_r, out_p, out_tier = [], [], []
-    counts = {side: {} for side in NEGATIVE_SIDES}
     fam_cache: dict[int, list[np.ndarray]] = {}
     for r in range(len(rnas)):
         f = rna_fam[r]
@@ -260,6 +259,7 @@ def build_negatives(
             "negative_tier": np.concatenate([keep_rna_tier, keep_prot_tier]).astype(np.int8),
         }
     )
+    counts: dict[str, dict[str, int]] = {}
     for side in NEGATIVE_SIDES:
         tiers = negatives.negative_tier[negatives.negative_side == side].value_counts()
         counts[side] = {f"tier_{int(t)}": int(n) for t, n in sorted(tiers.items())}

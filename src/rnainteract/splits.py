@@ -94,7 +94,7 @@ def homology_groups(
     edges = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_nodes, n_nodes))
     _, component = connected_components(edges, directed=False)
     # renumber by first appearance among the sorted labels: independent of scipy's numbering
-    first_seen, uniques = pd.factorize(component[:n_label])
+    _, uniques = pd.factorize(component[:n_label])
     renumber = np.empty(component.max() + 1, dtype=np.int64)
     renumber[uniques] = np.arange(len(uniques))
     return renumber[component[label_codes]]

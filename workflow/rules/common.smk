@@ -141,7 +141,7 @@ def get_card_splits(wildcards):
 def get_embedder(wildcards):
     """The config entry of an embedder (checked against the molecule asked for)."""
     spec = config["embedders"][wildcards.embedder]
-    molecule = spec.get("molecule", {"esm2": "protein"}.get(spec["kind"], "rna"))
+    molecule = embedding_molecule(wildcards.embedder)
     if molecule != wildcards.molecule:
         raise ValueError(
             f"embedder {wildcards.embedder} embeds {molecule}, not {wildcards.molecule}"
@@ -283,6 +283,7 @@ def get_final_targets():
 
 
 def embedding_molecule(name):
+    """What an embedder embeds: its `molecule` (one-hot), protein for ESM-2, else RNA."""
     spec = config["embedders"][name]
     return spec.get("molecule", {"esm2": "protein"}.get(spec["kind"], "rna"))
 

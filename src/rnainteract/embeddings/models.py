@@ -74,7 +74,9 @@ class Embedder:
             "weights_sha256": self.weights_sha256,
         }
 
-    def embed(self, sequences: list[str]) -> list[tuple[np.ndarray, np.ndarray | None, ...]]:
+    def embed(
+        self, sequences: list[str]
+    ) -> list[tuple[np.ndarray, np.ndarray | None, np.ndarray | None]]:
         """Hidden-layer rows of each sequence (each no longer than :attr:`window`).
 
         Returns one ``(residues (L, D) float32, cls (D,) or None, eos (D,) or None)`` per
