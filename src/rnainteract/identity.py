@@ -57,6 +57,9 @@ def pairwise_identity(
         cmd += ["--search-type", "3" if molecule == "rna" else "1", "-s", str(sensitivity)]
         if molecule == "rna":
             cmd += ["-k", "7"]
+        # keep every prefilter candidate: with the default cap of 300 per query, which hits
+        # survive depends on thread timing, and the table differed between identical runs
+        cmd += ["--max-seqs", str(max(300, len(ids)))]
         cmd += ["-a", "--format-output", "query,target,nident,qlen,tlen"]
         cmd += ["--threads", str(threads), "-v", "1"]
         run_tool(cmd)
