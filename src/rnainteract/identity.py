@@ -34,11 +34,16 @@ def pairwise_identity(
     out: str | os.PathLike,
     *,
     molecule: str,
-    threads: int = 1,
     sensitivity: float = 5.7,
 ) -> pd.DataFrame:
     """All-vs-all identities of a FASTA file, written as Parquet (``query``, ``target``,
     ``identity`` float32 in [0, 1]), symmetric, without self pairs, sorted.
+
+    MMseqs2 runs on one thread: with two, a borderline hit (identity 0.65 between two RPI369
+    RNAs) came and went with the machine's load — the hit order within a query block and
+    the hits themselves are not stable across thread timings (MMseqs2 issue #277) — and the
+    table must be byte-identical between runs. One thread costs ~2.4x on RPI1807 RNAs
+    (1,078 sequences: 60 s instead of 25 s).
 
     Args:
         molecule: ``rna`` or ``protein``.
@@ -61,7 +66,7 @@ def pairwise_identity(
         # survive depends on thread timing, and the table differed between identical runs
         cmd += ["--max-seqs", str(max(300, len(ids)))]
         cmd += ["-a", "--format-output", "query,target,nident,qlen,tlen"]
-        cmd += ["--threads", str(threads), "-v", "1"]
+        cmd += ["--threads", "1", "-v", "1"]
         run_tool(cmd)
         raw = pd.read_csv(
             hits,

@@ -32,7 +32,7 @@ rule pairwise_identity:
         molecule="rna|proteins",
     conda:
         "../../envs/cluster.yaml"
-    threads: 2
+    threads: 1  # MMseqs2 is only reproducible on one thread (see rnainteract.identity)
     resources:
         mem_mb=4000,
         runtime=60,

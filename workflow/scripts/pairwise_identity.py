@@ -8,6 +8,5 @@ with log_to(snakemake.log[0]):
         snakemake.input.fasta,
         snakemake.output.table,
         molecule="rna" if snakemake.wildcards.molecule == "rna" else "protein",
-        threads=snakemake.threads,
         sensitivity=snakemake.params.sensitivity,
     )
