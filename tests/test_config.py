@@ -39,6 +39,34 @@ def test_default_config_is_valid():
     jsonschema.Draft202012Validator(SCHEMA).validate(CONFIG)
 
 
+def _merged(base, update):
+    """Snakemake's --configfile merge: nested mappings key by key, other values replaced."""
+    out = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def test_paper_config_layers_on_the_default_and_is_valid():
+    paper = yaml.safe_load((REPO / "config/paper.yaml").read_text())
+    merged = _merged(CONFIG, paper)
+    jsonschema.Draft202012Validator(SCHEMA).validate(merged)
+    assert merged["seeds"] == [0, 1, 2]
+    for name, entry in paper["models"].items():
+        assert entry["kind"] == CONFIG["models"][name]["kind"], name
+    assert merged["models"]["ipminer"]["params"]["ae_epochs"] == 100
+
+
+def test_schema_knows_every_registered_model_kind():
+    from rnainteract.models import MODEL_KINDS
+
+    kinds = SCHEMA["properties"]["models"]["additionalProperties"]["properties"]["kind"]["enum"]
+    assert set(kinds) == set(MODEL_KINDS)
+
+
 def test_schema_refuses_a_bad_policy():
     bad = {**CONFIG, "cleaning": {"unknown_letters": "ignore"}}
     with pytest.raises(jsonschema.ValidationError, match="ignore"):
@@ -91,7 +119,7 @@ CONDA_PACKAGES = {
     "Bio": "biopython", "matplotlib": "matplotlib-base", "requests": "requests",
     "urllib3": "urllib3", "yaml": "pyyaml", "tqdm": "tqdm", "jsonschema": "jsonschema",
     "pyhmmer": "pyhmmer", "scipy": "scipy", "torch": "pytorch", "transformers": "transformers",
-    "esm": "fair-esm", "multimolecule": "multimolecule",
+    "esm": "fair-esm", "multimolecule": "multimolecule", "xgboost": "py-xgboost",
 }  # fmt: skip
 BINARY_PACKAGES = {"cd-hit-est": "cd-hit", "mmseqs": "mmseqs2", "cmscan": "infernal",
                    "cmpress": "infernal", "hmmscan": "hmmer"}  # fmt: skip

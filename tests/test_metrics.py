@@ -75,3 +75,44 @@ def test_summarize_has_exactly_the_contract_columns(tmp_path):
     assert header == SUMMARY_COLUMNS
     assert header[:5] == ["dataset", "split", "model", "n_test", "n_seeds"]
     assert table.loc[0, "mcc"] == pytest.approx(0.0)
+
+
+def test_homology_gap_and_confusion_tables(tmp_path):
+    """Random split perfect, rna_family split all wrong: the gap table shows the drop, the
+    confusion table sums the folds of each seed."""
+    good = _predictions().assign(score=[0.9, 0.1, 0.9, 0.1], pred=[1, 0, 1, 0])
+    two_seeds = pd.concat([_predictions(), _predictions().assign(seed=1)], ignore_index=True)
+    files = []
+    for split, table in (("random", good), ("rna_family", two_seeds)):
+        path = tmp_path / f"{split}.json"
+        result = evaluate_predictions(table, dataset="d", split=split, model="m")
+        path.write_text(json.dumps(result))
+        files.append(path)
+    summarize(
+        files,
+        tmp_path / "summary.tsv",
+        out_gap=tmp_path / "gap.tsv",
+        out_confusion=tmp_path / "confusion.tsv",
+    )
+    gap = pd.read_csv(tmp_path / "gap.tsv", sep="\t")
+    auroc = gap[gap.metric == "auroc"].iloc[0]
+    assert (auroc.random, auroc.split, auroc.value, auroc["drop"]) == (1.0, "rna_family", 0.5, 0.5)
+    mcc = gap[gap.metric == "mcc"].iloc[0]
+    assert mcc["drop"] == pytest.approx(1.0)  # MCC 1 on random, mean of +1 and -1 folds = 0
+    confusion = pd.read_csv(tmp_path / "confusion.tsv", sep="\t")
+    assert confusion.columns.tolist() == [
+        "dataset",
+        "split",
+        "model",
+        "seed",
+        "tp",
+        "fp",
+        "tn",
+        "fn",
+    ]
+    family = confusion[confusion.split == "rna_family"]
+    assert family.seed.tolist() == [0, 1]
+    # per seed: fold 0 TP 1 TN 1, fold 1 FP 1 FN 1
+    assert family[["tp", "fp", "tn", "fn"]].values.tolist() == [[1, 1, 1, 1], [1, 1, 1, 1]]
+    random = confusion[confusion.split == "random"].iloc[0]
+    assert (random.tp, random.fp, random.tn, random.fn) == (2, 0, 2, 0)

@@ -61,29 +61,46 @@ def kmer_frequencies(sequence: str, alphabet: str, k: int) -> np.ndarray:
 
 
 FEATURE_SETS = {
-    # name: (molecule, alphabet, k, sequence transform)
-    "rna_kmer4": ("rna", RNA_ALPHABET, 4, None),
-    "protein_ctriad3": ("protein", "0123456", 3, reduce_to_conjoint_triad),
+    # name: (molecule, alphabet, k-mer lengths, sequence transform)
+    "rna_kmer4": ("rna", RNA_ALPHABET, (4,), None),
+    "protein_ctriad3": ("protein", "0123456", (3,), reduce_to_conjoint_triad),
+    # XRPI-style (rnainteract.models.xrpi): every k-mer length up to 4 (RNA) / 3 (protein)
+    "rna_kmer1to4": ("rna", RNA_ALPHABET, (1, 2, 3, 4), None),
+    "protein_ctriad1to3": ("protein", "0123456", (1, 2, 3), reduce_to_conjoint_triad),
 }
+
+
+def feature_size(feature_set: str) -> int:
+    """Number of columns (besides ``id``) of a feature set's table."""
+    _, alphabet, ks, _ = FEATURE_SETS[feature_set]
+    return sum(len(alphabet) ** k for k in ks)
 
 
 def feature_table(fasta: str | os.PathLike, feature_set: str) -> pd.DataFrame:
     """Compute a feature set for every record of a FASTA file.
 
+    Each k-mer length is normalized on its own (sums to 1 per length).
+
     Returns:
-        DataFrame with ``id`` then one float32 column per k-mer (named ``<set>:<k-mer>``).
+        DataFrame with ``id`` then one float32 column per k-mer (named ``<set>:<k-mer>``), the
+        k-mer lengths in increasing order.
+
+    Raises:
+        ValueError: unknown feature set.
     """
     if feature_set not in FEATURE_SETS:
         raise ValueError(f"unknown feature set {feature_set!r}; known: {sorted(FEATURE_SETS)}")
-    _, alphabet, k, transform = FEATURE_SETS[feature_set]
+    _, alphabet, ks, transform = FEATURE_SETS[feature_set]
     records = read_fasta(fasta)
-    matrix = np.stack(
-        [
-            kmer_frequencies(transform(seq) if transform else seq, alphabet, k)
-            for seq in records.values()
-        ]
+    sequences = [transform(seq) if transform else seq for seq in records.values()]
+    matrix = (
+        np.stack(
+            [np.concatenate([kmer_frequencies(seq, alphabet, k) for k in ks]) for seq in sequences]
+        )
+        if sequences
+        else np.zeros((0, feature_size(feature_set)), dtype=np.float32)
     )
-    columns = [f"{feature_set}:{name}" for name in kmer_names(alphabet, k)]
+    columns = [f"{feature_set}:{name}" for k in ks for name in kmer_names(alphabet, k)]
     table = pd.DataFrame(matrix, columns=columns)
     table.insert(0, "id", list(records))
     return table

@@ -123,12 +123,23 @@ def evaluate_file(
     return result
 
 
-def summarize(metric_files: Iterable[str | os.PathLike], out: str | os.PathLike) -> pd.DataFrame:
-    """Collect metric JSON files into the summary table (one row each, contract columns)."""
-    rows = []
+def summarize(
+    metric_files: Iterable[str | os.PathLike],
+    out: str | os.PathLike,
+    *,
+    out_gap: str | os.PathLike | None = None,
+    out_confusion: str | os.PathLike | None = None,
+) -> pd.DataFrame:
+    """Collect metric JSON files into the summary table (one row each, contract columns).
+
+    Optionally also writes :func:`homology_gap` of it to ``out_gap`` and the confusion counts
+    (:func:`confusion_table`) to ``out_confusion``, both TSV.
+    """
+    rows, results = [], []
     for path in metric_files:
         with open(path) as handle:
             data = json.load(handle)
+        results.append(data)
         rows.append({col: data.get(col) for col in SUMMARY_COLUMNS})
     table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     table = table.sort_values(["dataset", "split", "model"], kind="stable").reset_index(drop=True)
@@ -136,19 +147,72 @@ def summarize(metric_files: Iterable[str | os.PathLike], out: str | os.PathLike)
         table[metric] = table[metric].astype(float).round(4)
         table[f"{metric}_sd"] = table[f"{metric}_sd"].astype(float).round(4)
     write_tsv(table, out)
+    if out_gap is not None:
+        write_tsv(homology_gap(table), out_gap)
+    if out_confusion is not None:
+        write_tsv(confusion_table(results), out_confusion)
     return table
+
+
+GAP_COLUMNS = ["dataset", "model", "metric", "random", "split", "value", "drop"]
+
+
+def homology_gap(summary: pd.DataFrame, metrics: Iterable[str] = ("auroc", "mcc")) -> pd.DataFrame:
+    """The "random vs homology-aware" table: per dataset, model and metric, the random split's
+    mean next to each other split's mean and the drop (random − other; positive = the model
+    looked better on the random split).
+
+    Returns:
+        Columns :data:`GAP_COLUMNS`; no rows for a dataset × model without a random split.
+    """
+    rows = []
+    for (dataset, model), part in summary.groupby(["dataset", "model"], sort=True):
+        by_split = part.set_index("split")
+        if "random" not in by_split.index:
+            continue
+        for metric in metrics:
+            base = float(by_split.loc["random", metric])
+            for split in sorted(set(by_split.index) - {"random"}):
+                value = float(by_split.loc[split, metric])
+                rows.append([dataset, model, metric, base, split, value, round(base - value, 4)])
+    return pd.DataFrame(rows, columns=GAP_COLUMNS)
+
+
+CONFUSION_COLUMNS = ["dataset", "split", "model", "seed", "tp", "fp", "tn", "fn"]
+
+
+def confusion_table(results: Iterable[Mapping]) -> pd.DataFrame:
+    """Confusion counts summed over the folds of each seed, from :func:`evaluate_predictions`
+    results (the model's own 0/1 decision).
+
+    Returns:
+        Columns :data:`CONFUSION_COLUMNS`, sorted.
+    """
+    rows = []
+    for data in results:
+        per_seed: dict[int, dict[str, int]] = {}
+        for run in data["runs"]:
+            counts = per_seed.setdefault(run["seed"], dict.fromkeys(("tp", "fp", "tn", "fn"), 0))
+            for key in counts:
+                counts[key] += run["confusion"][key]
+        for seed, counts in per_seed.items():
+            rows.append([data["dataset"], data["split"], data["model"], seed, *counts.values()])
+    table = pd.DataFrame(rows, columns=CONFUSION_COLUMNS)
+    return table.sort_values(CONFUSION_COLUMNS[:4], kind="stable").reset_index(drop=True)
 
 
 def plot_roc(
     predictions: Mapping[str, str | os.PathLike], out: str | os.PathLike, *, title: str = ""
 ) -> None:
-    """Plot one ROC curve per model (test predictions of all folds pooled, first seed) to PNG."""
+    """ROC (left) and precision–recall (right) curves, one per model (test predictions of all
+    folds pooled, first seed), to PNG. The PR panel's dotted line is the positive fraction."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(4.5, 4.5), dpi=100)
+    fig, (roc, pr) = plt.subplots(1, 2, figsize=(9, 4.5), dpi=100)
+    prevalence = None
     for model, path in sorted(predictions.items()):
         table = pd.read_parquet(path)
         table = table[table.seed == table.seed.min()]
@@ -157,16 +221,19 @@ def plot_roc(
             continue
         fpr, tpr, _ = skm.roc_curve(table.label, table.score)
         auc = skm.roc_auc_score(table.label, table.score)
-        ax.plot(fpr, tpr, label=f"{model} (pooled AUROC {auc:.3f})")
-    ax.plot([0, 1], [0, 1], linestyle=":", color="grey", linewidth=1)
-    ax.set(
-        xlabel="False positive rate",
-        ylabel="True positive rate",
-        xlim=(0, 1),
-        ylim=(0, 1),
-        title=title,
-    )
-    ax.legend(loc="lower right", fontsize=7)
+        roc.plot(fpr, tpr, label=f"{model} (pooled AUROC {auc:.3f})")
+        precision, recall, _ = skm.precision_recall_curve(table.label, table.score)
+        ap = skm.average_precision_score(table.label, table.score)
+        pr.plot(recall, precision, label=f"{model} (pooled AP {ap:.3f})")
+        prevalence = float(table.label.mean())
+    roc.plot([0, 1], [0, 1], linestyle=":", color="grey", linewidth=1)
+    roc.set(xlabel="False positive rate", ylabel="True positive rate", xlim=(0, 1), ylim=(0, 1))
+    if prevalence is not None:
+        pr.axhline(prevalence, linestyle=":", color="grey", linewidth=1)
+    pr.set(xlabel="Recall", ylabel="Precision", xlim=(0, 1), ylim=(0, 1.02))
+    for ax in (roc, pr):
+        ax.legend(loc="lower right" if ax is roc else "lower left", fontsize=7)
+    fig.suptitle(title)
     fig.tight_layout()
     with atomic_path(out) as tmp:
         fig.savefig(tmp, format="png")

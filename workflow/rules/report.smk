@@ -9,6 +9,18 @@ rule summarize_metrics:
             category="Metrics",
             labels={"table": "metrics.tsv"},
         ),
+        gap=report(
+            "results/summary/homology_gap.tsv",
+            caption="../report/homology_gap.rst",
+            category="Metrics",
+            labels={"table": "homology_gap.tsv"},
+        ),
+        confusion=report(
+            "results/summary/confusion.tsv",
+            caption="../report/confusion.rst",
+            category="Metrics",
+            labels={"table": "confusion.tsv"},
+        ),
     log:
         "logs/summarize_metrics/summary.log",
     conda:

@@ -11,7 +11,7 @@ rule train_model:
     benchmark:
         "benchmarks/train_model/{dataset}/{split}/{model}.tsv"
     conda:
-        "../../envs/rnainteract.yaml"
+        "../../envs/models.yaml"
     threads: 1  # SVC is single-threaded; on more cores, --set-threads train_model=N speeds up RF
     resources:
         mem_mb=4000,

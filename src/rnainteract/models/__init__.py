@@ -12,11 +12,15 @@ import importlib
 MODEL_KINDS = {
     "rpiseq_rf": ("rnainteract.models.rpiseq", "build_random_forest"),
     "rpiseq_svm": ("rnainteract.models.rpiseq", "build_svm"),
+    "ipminer": ("rnainteract.models.ipminer", "build_ipminer"),
+    "xrpi": ("rnainteract.models.xrpi", "build_xrpi"),
 }
 # kind -> (RNA feature set, protein feature set) of rnainteract.features.FEATURE_SETS
 MODEL_FEATURES = {
     "rpiseq_rf": ("rna_kmer4", "protein_ctriad3"),
     "rpiseq_svm": ("rna_kmer4", "protein_ctriad3"),
+    "ipminer": ("rna_kmer4", "protein_ctriad3"),
+    "xrpi": ("rna_kmer1to4", "protein_ctriad1to3"),
 }
 
 
