@@ -13,6 +13,14 @@ from torch import nn
 from rnainteract.features import FEATURE_SETS, feature_size, feature_table
 from rnainteract.models import MODEL_FEATURES, MODEL_KINDS, build_model
 from rnainteract.models.ipminer import IPMinerClassifier
+from rnainteract.models.rpiembeddor import (
+    PROTEIN_ONE_HOT,
+    RNA_ONE_HOT,
+    RPIembeddor,
+    ablation_inputs,
+    n_parameters,
+    pad_tokens,
+)
 from rnainteract.models.trainer import (
     TrainerConfig,
     evaluate_loss,
@@ -195,3 +203,78 @@ def test_xrpi_learns_a_separable_problem():
     model.fit(X[:400], y[:400])
     auroc = roc_auc_score(y[400:], model.predict_proba(X[400:])[:, 1])
     assert auroc > 0.95, auroc
+
+
+# -- RPIembeddor ------------------------------------------------------------------------------
+def _token_toy(n, seed=0):
+    """Pairs of one-hot RNA/protein tokens; interacting pairs are G-rich RNAs with K-rich
+    proteins (a composition signal the attention + pooling can pick up)."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+
+    def draw(alphabet, length, boosted, positive):
+        p = np.ones(len(alphabet))
+        if positive:
+            p[alphabet.index(boosted)] += 3
+        size = rng.integers(length // 2, length)
+        return "".join(rng.choice(list(alphabet), size=size, p=p / p.sum()))
+
+    rna = [draw(RNA_ONE_HOT, 30, "G", t) for t in y]
+    protein = [draw(PROTEIN_ONE_HOT, 40, "K", t) for t in y]
+    r, p = ablation_inputs("one_hot", [], [], rna_sequences=rna, protein_sequences=protein)
+    return (*pad_tokens(r), *pad_tokens(p)), y
+
+
+def test_rpiembeddor_has_the_papers_size_and_shapes():
+    model = RPIembeddor(640, 640)
+    assert n_parameters(model) == 1_415_985  # paper: "1.4M parameters"
+    assert abs(n_parameters(model) - 1.4e6) / 1.4e6 < 0.02
+    linear = [m for m in model.head if isinstance(m, nn.Linear)]
+    assert len(linear) == 21 and linear[0].in_features == 512  # 20 layers + output
+    assert model.encoder.self_attn.num_heads == 2 and model.encoder.self_attn.embed_dim == 256
+    model.eval()
+    rna, rna_mask = pad_tokens([np.ones((5, 640), np.float32), np.ones((3, 640), np.float32)])
+    protein, protein_mask = pad_tokens([np.ones((7, 640), np.float32)] * 2)
+    args = [torch.from_numpy(a) for a in (rna, rna_mask, protein, protein_mask)]
+    with torch.inference_mode():
+        out = model(*args)
+        assert out.shape == (2,)
+        # padding is masked: the 3-token RNA gives the same logit padded to 5 or to 3
+        alone = model(args[0][1:, :3], args[1][1:, :3], args[2][1:], args[3][1:])
+    assert torch.allclose(out[1:], alone, atol=1e-5)
+
+
+def test_rpiembeddor_learns_a_token_composition_signal():
+    inputs, y = _token_toy(300)
+    train = [a[:220] for a in inputs]
+    test = [a[220:] for a in inputs]
+    seed_everything(0)
+    model = RPIembeddor(4, 20, d_model=32, encoder_ff=64, head_width=64, head_dropout=0.0)
+    config = TrainerConfig(
+        lr=1e-3, weight_decay=0.1, warmup_steps=10, max_epochs=30, batch_size=32, patience=None
+    )
+    fit(model, train, y[:220].astype(np.float32), config)
+    auroc = roc_auc_score(y[220:], predict(model, test))
+    assert auroc > 0.95, auroc
+
+
+def test_ablation_inputs():
+    rna = [np.ones((3, 8), np.float32)]
+    protein = [np.ones((4, 6), np.float32)]
+    same = ablation_inputs("none", rna, protein)
+    assert same[0] is rna and same[1] is protein
+    r, p = ablation_inputs("random_protein", rna, protein, seed=1)
+    assert r is rna and p[0].shape == (4, 6) and not np.allclose(p[0], 1)
+    r, p = ablation_inputs("rna_random", rna, protein, seed=1)
+    assert p is protein and r[0].shape == (3, 8)
+    r, p = ablation_inputs("one_hot", [], [], rna_sequences=["ACNU"], protein_sequences=["MKX"])
+    assert r[0].tolist() == [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1]]
+    assert p[0].shape == (3, 20) and p[0][2].sum() == 0 and p[0][0, PROTEIN_ONE_HOT.index("M")]
+    with pytest.raises(ValueError, match="needs the RNA and protein sequences"):
+        ablation_inputs("one_hot", rna, protein)
+    with pytest.raises(ValueError, match="ablation must be one of"):
+        ablation_inputs("shuffled", rna, protein)
+    with pytest.raises(ValueError, match="different widths"):
+        pad_tokens([np.ones((2, 3)), np.ones((2, 4))])
+    padded, mask = pad_tokens([np.ones((5, 2)), np.ones((2, 2))], max_length=3)
+    assert padded.shape == (2, 3, 2) and mask.sum(axis=1).tolist() == [3, 2]
