@@ -195,7 +195,8 @@ def test_split_seed_change_reruns_splits_and_downstream_only(tiny_run, tmp_path)
     changed = tmp_path / "changed.yaml"
     changed.write_text(yaml.safe_dump(cfg))
     jobs = planned_jobs(snakemake("-n", "--configfile", str(changed), workdir=workdir).stdout)
-    assert jobs["make_split"] == 8 and jobs["train_model"] == 16 and jobs["evaluate_model"] == 16
+    # 2 datasets x 4 splits; x 4 models
+    assert jobs["make_split"] == 8 and jobs["train_model"] == 32 and jobs["evaluate_model"] == 32
     for rule in (
         "build_pairs",
         "build_dataset",
@@ -218,7 +219,7 @@ def test_negative_seed_change_reruns_the_derived_dataset_only(tiny_run, tmp_path
     jobs = planned_jobs(out)
     # the given-negatives dataset does not depend on the seed
     assert jobs["build_dataset"] == 1 and jobs["make_split"] == 4
-    assert jobs["train_model"] == 8 and "dataset=tiny_rnainteract" in out
+    assert jobs["train_model"] == 4 * 4 and "dataset=tiny_rnainteract" in out
     for rule in ("build_pairs", "annotate_rfam", "pairwise_identity", "rna_features"):
         assert rule not in jobs
 
