@@ -35,6 +35,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
+from rnainteract.features import feature_size
 from rnainteract.models.trainer import TrainerConfig, fit, predict, seed_everything
 
 
@@ -234,13 +235,16 @@ def _encode(encoders: list[nn.Module], x: np.ndarray) -> np.ndarray:
 
 
 def build_ipminer(params: dict, *, seed: int, threads: int = 1) -> IPMinerClassifier:
-    """IPMiner on the RPISeq features (``rna_kmer4`` then ``protein_ctriad3``); ``params`` are
-    :class:`IPMinerClassifier` keyword arguments."""
-    from rnainteract.features import feature_size
+    """IPMiner on its registered features (``MODEL_FEATURES["ipminer"]``: RNA columns first);
+    ``params`` are :class:`IPMinerClassifier` keyword arguments."""
+    from rnainteract.models import MODEL_FEATURES  # the registry imports this module lazily
 
     params = {**params}
     if "hidden" in params:
         params["hidden"] = tuple(params["hidden"])
     return IPMinerClassifier(
-        n_rna_features=feature_size("rna_kmer4"), **params, random_state=seed, n_jobs=threads
+        n_rna_features=feature_size(MODEL_FEATURES["ipminer"][0]),
+        **params,
+        random_state=seed,
+        n_jobs=threads,
     )
