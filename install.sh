@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what rnainteract needs on a Debian/Ubuntu machine without conda:
 # the clustering tools from apt (only when missing), the CPU build of PyTorch, and the Python
-# package with its test, embedding and model extras (RNA-FM's multimolecule: `pip install -e .[rnafm]`).
+# package with its test, embedding, model and RNA-FM extras (the main job embeds RNAs with RNA-FM;
+# multimolecule is AGPL-3.0 and ~540 MB of dependencies).
 # Users with conda can skip this and run `snakemake --use-conda` (envs/*.yaml).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -26,5 +27,5 @@ if ! python3 -c "import torch" >/dev/null 2>&1; then
         || python3 -m pip install --quiet --disable-pip-version-check "torch==2.13.0" \
             --index-url https://download.pytorch.org/whl/cpu
 fi
-python3 -m pip install --quiet --disable-pip-version-check -e ".[test,embed,models]"
+python3 -m pip install --quiet --disable-pip-version-check -e ".[test,embed,models,rnafm]"
 echo "install.sh: done ($(python3 -m snakemake --version 2>/dev/null | head -1) snakemake)"

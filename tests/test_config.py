@@ -7,6 +7,7 @@ import re
 import sys
 
 import jsonschema
+import numpy as np
 import pytest
 import yaml
 from conftest import REPO
@@ -58,6 +59,28 @@ def test_paper_config_layers_on_the_default_and_is_valid():
     for name, entry in paper["models"].items():
         assert entry["kind"] == CONFIG["models"][name]["kind"], name
     assert merged["models"]["ipminer"]["params"]["ae_epochs"] == 100
+    assert merged["models"]["rpiembeddor"]["params"]["max_epochs"] == 90
+    assert merged["models"]["rpiembeddor"]["datasets"] is None  # every target dataset
+    assert merged["embedding"]["allow_random_init"] is False
+
+
+@pytest.mark.parametrize("layer", ["default", "paper"])
+def test_every_configured_model_builds_with_its_params(layer):
+    """A misspelt hyperparameter fails here, not hours into a cluster run."""
+    pytest.importorskip("torch")
+    from rnainteract.models import MODEL_VIEWS, build_model
+    from rnainteract.models.inputs import PairInputs
+
+    config = CONFIG
+    if layer == "paper":
+        config = _merged(CONFIG, yaml.safe_load((REPO / "config/paper.yaml").read_text()))
+    inputs = PairInputs(np.zeros(1), np.zeros(1), {}, {})
+    for name, entry in config["models"].items():
+        kind, params = entry["kind"], entry.get("params", {})
+        model = build_model(kind, params, seed=0, inputs=inputs if kind in MODEL_VIEWS else None)
+        assert hasattr(model, "fit"), name
+        with pytest.raises((ValueError, TypeError)):
+            build_model(kind, {**params, "no_such_parameter": 1}, seed=0, inputs=inputs)
 
 
 def test_schema_knows_every_registered_model_kind():
@@ -120,6 +143,7 @@ CONDA_PACKAGES = {
     "urllib3": "urllib3", "yaml": "pyyaml", "tqdm": "tqdm", "jsonschema": "jsonschema",
     "pyhmmer": "pyhmmer", "scipy": "scipy", "torch": "pytorch", "transformers": "transformers",
     "esm": "fair-esm", "multimolecule": "multimolecule", "xgboost": "py-xgboost",
+    "optuna": "optuna", "shap": "shap", "RNA": "viennarna",
 }  # fmt: skip
 BINARY_PACKAGES = {"cd-hit-est": "cd-hit", "mmseqs": "mmseqs2", "cmscan": "infernal",
                    "cmpress": "infernal", "hmmscan": "hmmer"}  # fmt: skip

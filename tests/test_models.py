@@ -160,10 +160,23 @@ def test_multi_length_feature_sets(tmp_path):
     assert feature_size("rna_kmer4") == 256 and feature_size("protein_ctriad3") == 343
 
 
-def test_every_registered_model_names_known_feature_sets():
-    assert set(MODEL_KINDS) == set(MODEL_FEATURES)
+def test_every_registered_model_names_known_inputs():
+    from rnainteract.features import TABULAR_SET
+    from rnainteract.models import MODEL_VIEWS, is_embedding_view
+
+    # every kind is exactly one of: a feature model, a view model
+    assert set(MODEL_KINDS) == set(MODEL_FEATURES) | set(MODEL_VIEWS)
+    assert not set(MODEL_FEATURES) & set(MODEL_VIEWS)
     for rna, protein in MODEL_FEATURES.values():
         assert FEATURE_SETS[rna][0] == "rna" and FEATURE_SETS[protein][0] == "protein"
+    for views in MODEL_VIEWS.values():
+        for molecule, names in views.items():
+            for view in names:  # an embedding view, or a feature set of that molecule
+                assert (
+                    is_embedding_view(view)
+                    or view == TABULAR_SET
+                    or (FEATURE_SETS[view][0] == molecule)
+                )
 
 
 # -- IPMiner ----------------------------------------------------------------------------------

@@ -66,8 +66,12 @@ def test_default_dry_run_plans_every_benchmark(tmp_path, shared_data):
         ("pairwise_identity", 10),
         ("make_split", 24),
         ("dataset_card", 6),
-        ("train_model", 96),  # 6 datasets x 4 splits x 4 models
-        ("evaluate_model", 96),
+        ("train_model", 96),  # 6 datasets x 4 splits x 4 feature models
+        ("embed", 3),  # RNA-FM and BioBERT (RNAs), ESM-2 t6_8M (proteins) of rpi369
+        ("tune_model", 4),  # ESM2_AMPS on rpi369 x 4 splits
+        ("train_view_model", 24),  # 6 embedding-based models on rpi369 x 4 splits
+        ("evaluate_model", 120),
+        ("plot_importance", 12),  # ESM2_AMPS, ESM2_AMP_CSE, AE_RF
         ("plot_roc", 24),
     ):
         assert any(line.split() == [rule, str(count)] for line in out.splitlines()), (rule, out)
@@ -265,3 +269,53 @@ def test_report(tiny_run):
     html = (workdir / "report.html").read_text(errors="replace")
     assert len(html) > 10_000 and "metrics.tsv" in html and "random.roc.png" in html
     assert "card.html" in html and "heatmap.png" in html
+
+
+def test_view_models_through_the_workflow(tiny_run, tmp_path):
+    """Embedding-based models as rules: random-init embedders (pretrained False in the summary),
+    per-token tables only where a model reads tokens, Optuna tuning before training,
+    checkpoints, per-sample importance figures, and nothing left to do afterwards."""
+    pytest.importorskip("torch")
+    pytest.importorskip("optuna")
+    pytest.importorskip("shap")
+    workdir, config = tiny_run
+    cfg = yaml.safe_load(config.read_text())
+    cfg["embedding"] = {"allow_random_init": True}
+    cfg["targets"]["splits"] = ["random", "rna_family"]
+    cfg["targets"]["models"] += ["tiny_amps", "tiny_rpiembeddor", "tiny_aerf"]
+    changed = tmp_path / "views.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    jobs = planned_jobs(snakemake("-n", "--configfile", str(changed), workdir=workdir).stdout)
+    assert jobs["tune_model"] == 2  # tiny_amps on tiny x 2 splits
+    assert jobs["train_view_model"] == 6 and jobs["embed"] == 2
+    assert "train_model" not in jobs  # the feature models' results stand
+    snakemake("--cores", "2", "--configfile", str(changed), workdir=workdir)
+    summary = pd.read_csv(workdir / "results/summary/metrics.tsv", sep="\t")
+    views = summary[summary.model.str.startswith("tiny_")]
+    assert len(views) == 6 and set(views.dataset) == {"tiny"}
+    assert (views.pretrained == False).all()  # noqa: E712  (random-init tiny_esm)
+    assert summary[summary.model == "rpiseq_rf"].pretrained.isna().all()
+    assert (views.n_test < 72).all()  # fold 0 only
+    import pyarrow.parquet as pq
+    import torch
+
+    protein = pq.read_schema(workdir / "results/embeddings/tiny_esm/protein.parquet")
+    assert "tokens" in protein.names  # tiny_rpiembeddor reads per-token matrices
+    saved = torch.load(
+        workdir / "results/models/tiny/random/tiny_rpiembeddor.pt", weights_only=True
+    )
+    assert saved["pretrained"] is False and saved["runs"][0]["fold"] == 0
+    assert any(k.startswith("model.encoder") for k in saved["runs"][0]["state_dict"])
+    tuned = json.loads((workdir / "results/tuning/tiny/random/tiny_amps.json").read_text())
+    assert tuned["runs"][0]["n_trials"] == 2
+    amps = torch.load(workdir / "results/models/tiny/random/tiny_amps.pt", weights_only=True)
+    assert amps["runs"][0]["params"]["lr"] == tuned["runs"][0]["lr"]
+    attention = pd.read_parquet(workdir / "results/interpretation/tiny/random/tiny_amps.parquet")
+    assert set(attention.method) == {"attention"}
+    shap = pd.read_parquet(workdir / "results/interpretation/tiny/random/tiny_aerf.parquet")
+    assert {"rna:mean", "protein:mean"} <= set(shap.feature)
+    for model in ("tiny_amps", "tiny_aerf"):
+        png = workdir / f"results/figures/tiny/rna_family.{model}.importance.png"
+        assert png.read_bytes()[:4] == b"\x89PNG"
+    out = snakemake("-n", "--configfile", str(changed), workdir=workdir).stdout
+    assert "Nothing to be done" in out

@@ -70,6 +70,10 @@ FEATURE_SETS = {
 }
 
 
+# the multimodal model's RNA descriptors (GC, MFE, loops, ...): rnainteract.tabular
+TABULAR_SET = "rna_tabular"
+
+
 def feature_size(feature_set: str) -> int:
     """Number of columns (besides ``id``) of a feature set's table."""
     _, alphabet, ks, _ = FEATURE_SETS[feature_set]
@@ -109,7 +113,12 @@ def feature_table(fasta: str | os.PathLike, feature_set: str) -> pd.DataFrame:
 def write_feature_table(
     fasta: str | os.PathLike, feature_set: str, out: str | os.PathLike
 ) -> pd.DataFrame:
-    """:func:`feature_table` written to Parquet (atomically)."""
+    """:func:`feature_table` written to Parquet (atomically); ``rna_tabular`` is the ViennaRNA
+    descriptor table of :mod:`rnainteract.tabular`."""
+    if feature_set == TABULAR_SET:
+        from rnainteract.tabular import write_rna_tabular_table  # ViennaRNA: imported on use
+
+        return write_rna_tabular_table(fasta, out)
     table = feature_table(fasta, feature_set)
     write_parquet(table, out)
     return table

@@ -2,7 +2,9 @@
 
 The summary table (``results/summary/metrics.tsv``) has exactly the columns of the output
 contract (../shared/ARCHITECTURE.md): ``dataset split model n_test n_seeds`` then the mean of
-``auroc auprc accuracy precision recall f1 mcc`` and the same with ``_sd``. Means and standard
+``auroc auprc accuracy precision recall f1 mcc`` and the same with ``_sd``, then ``pretrained``
+(``True``/``False`` for models that read embeddings — ``False`` marks random-init embedders —
+and empty for models that read none). Means and standard
 deviations (ddof=1) are taken over every (seed, fold) run, so with one seed the sd is the spread
 over cross-validation folds. ``n_test`` is the number of test predictions of one seed (all folds).
 AUPRC is average precision (``sklearn.metrics.average_precision_score``).
@@ -17,6 +19,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from sklearn import metrics as skm
 
 from rnainteract.io import atomic_path, write_json, write_tsv
@@ -28,6 +31,7 @@ SUMMARY_COLUMNS = (
     ["dataset", "split", "model", "n_test", "n_seeds"]
     + list(METRICS)
     + [f"{m}_sd" for m in METRICS]
+    + ["pretrained"]
 )
 
 
@@ -108,10 +112,16 @@ def evaluate_predictions(
 def evaluate_file(
     predictions: str | os.PathLike, out: str | os.PathLike, *, dataset: str, split: str, model: str
 ) -> dict:
-    """:func:`evaluate_predictions` on a Parquet file, written as JSON."""
+    """:func:`evaluate_predictions` on a Parquet file, written as JSON.
+
+    ``pretrained`` (from the file's ``rnainteract`` metadata): ``true``/``false`` for models that
+    read embeddings (``false``: random-init weights, the numbers say nothing about the
+    pretrained model), ``null`` for models that read none."""
     result = evaluate_predictions(
         pd.read_parquet(predictions), dataset=dataset, split=split, model=model
     )
+    meta = pq.read_schema(predictions).metadata or {}
+    result["pretrained"] = json.loads(meta.get(b"rnainteract", b"{}")).get("pretrained")
     log.info(
         "%s/%s/%s: %s",
         dataset,
@@ -233,6 +243,47 @@ def plot_roc(
     pr.set(xlabel="Recall", ylabel="Precision", xlim=(0, 1), ylim=(0, 1.02))
     for ax in (roc, pr):
         ax.legend(loc="lower right" if ax is roc else "lower left", fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+
+
+def plot_importance(
+    table: str | os.PathLike | pd.DataFrame,
+    out: str | os.PathLike,
+    *,
+    title: str = "",
+    top: int = 20,
+) -> None:
+    """Mean |importance| per feature over the explained test pairs (all folds, first seed) of a
+    per-sample interpretation table (:data:`rnainteract.train.INTERPRETATION_COLUMNS`), top
+    ``top`` features, one panel per method, to PNG.
+
+    Raises:
+        ValueError: the table has no rows (the model has no interpretation method).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if not isinstance(table, pd.DataFrame):
+        table = pd.read_parquet(table)
+    if table.empty:
+        raise ValueError(f"{title or out}: no per-sample importance to plot")
+    table = table[table.seed == table.seed.min()]
+    methods = sorted(table.method.unique())
+    fig, axes = plt.subplots(1, len(methods), figsize=(6 * len(methods), 5), dpi=100)
+    for ax, method in zip(np.atleast_1d(axes), methods, strict=True):
+        part = table[table.method == method]
+        mean = part.assign(a=part.value.abs()).groupby("feature").a.mean()
+        mean = mean.sort_values(ascending=False).head(top)[::-1]
+        ax.barh(mean.index, mean.to_numpy())
+        unit = "attention received" if method == "attention" else "|SHAP| (probability)"
+        ax.set(xlabel=f"mean {unit}", title=f"{method} ({part.pair_index.nunique()} test pairs)")
+        ax.tick_params(axis="y", labelsize=7)
     fig.suptitle(title)
     fig.tight_layout()
     with atomic_path(out) as tmp:

@@ -16,9 +16,25 @@ os.environ.update(
 
 from rnainteract.models import (
     MODEL_FEATURES,
+    is_embedding_view,
+    model_views,
 )  # noqa: E402  (light module: no sklearn import)
 
 SPLIT_NAMES = ["random", "rna_family", "protein_cold", "both_cold"]
+
+
+def _alternatives(names):
+    """A wildcard regex matching exactly these names (none: matches nothing)."""
+    return "|".join(sorted(names, key=len, reverse=True)) or "(?!)"
+
+
+# which training rule a model name goes to (rules train_model / train_view_model)
+FEATURE_MODELS = _alternatives(
+    m for m, spec in config["models"].items() if spec["kind"] in MODEL_FEATURES
+)
+VIEW_MODELS = _alternatives(
+    m for m, spec in config["models"].items() if spec["kind"] not in MODEL_FEATURES
+)
 
 
 wildcard_constraints:
@@ -55,15 +71,32 @@ def check_config():
     for name in config["targets"].get("embeddings", []):
         if name not in config.get("embedders", {}):
             raise ValueError(f"config: targets.embeddings names {name!r}, not under embedders")
+    for name, spec in config["models"].items():
+        views = model_views(spec["kind"], spec.get("params", {}))
+        for molecule, names in views.items():
+            if any(is_embedding_view(v) for v in names):
+                embedder = spec.get("embedders", {}).get(molecule)
+                if embedder not in config.get("embedders", {}):
+                    raise ValueError(
+                        f"config: models.{name}.embedders.{molecule} must name an embedder "
+                        f"(under embedders); got {embedder!r}"
+                    )
+                if embedding_molecule(embedder) != molecule:
+                    raise ValueError(
+                        f"config: models.{name}.embedders.{molecule} names {embedder!r}, "
+                        f"which embeds {embedding_molecule(embedder)}"
+                    )
+        if spec.get("tune") and spec["kind"] in MODEL_FEATURES:
+            raise ValueError(f"config: models.{name}.tune applies to neural view models only")
+        for dataset in spec.get("datasets") or []:
+            if dataset not in config["datasets"]:
+                raise ValueError(f"config: models.{name}.datasets names unknown {dataset!r}")
     for name, spec in config.get("embedders", {}).items():
         for file, source in spec.get("weights", {}).items():
             if source not in config["sources"]:
                 raise ValueError(
                     f"config: embedders.{name}.weights.{file} names unknown source {source!r}"
                 )
-
-
-check_config()
 
 
 def source_path(name):
@@ -166,14 +199,50 @@ def weights_available(embedder):
     return all(Path(source_path(s)).is_file() for s in weights.values())
 
 
+def model_datasets(model):
+    """Target datasets a model is trained on: its `datasets` (if given) among the targets."""
+    only = config["models"][model].get("datasets")
+    return [d for d in config["targets"]["datasets"] if only is None or d in only]
+
+
+def embedder_users(embedder):
+    """(target model, molecule, views) triples that read an embedder's table."""
+    users = []
+    for model in config["targets"]["models"]:
+        spec = config["models"][model]
+        for molecule, views in model_views(spec["kind"], spec.get("params", {})).items():
+            if spec.get("embedders", {}).get(molecule) == embedder:
+                users.append((model, molecule, [v for v in views if is_embedding_view(v)]))
+    return [u for u in users if u[2]]
+
+
+def embedder_datasets(embedder):
+    """Datasets whose sequences an embedder's table holds: those of the target models that read
+    it (config order); all targets for an embedder in `targets.embeddings` or read by none."""
+    users = embedder_users(embedder)
+    if embedder in config["targets"].get("embeddings", []) or not users:
+        return list(config["targets"]["datasets"])  # (a table asked for by name: all targets)
+    wanted = {d for model, _, _ in users for d in model_datasets(model)}
+    return [d for d in config["targets"]["datasets"] if d in wanted]
+
+
+def get_embed_options(wildcards):
+    """Embedding options; per-token matrices also when a target model reads `tokens`."""
+    options = dict(config["embedding"])
+    if any("tokens" in views for _, _, views in embedder_users(wildcards.embedder)):
+        options["per_token"] = True
+    return options
+
+
 def get_embed_inputs(wildcards):
-    """Sequences of every target dataset (of their bases) for the molecule, and the weights.
+    """Sequences of the datasets an embedder serves (:func:`embedder_datasets`, of their
+    bases) for the molecule, and the weights.
 
     Without weights on disk and with `embedding.allow_random_init`, no weights are asked for
     (the embedder is built with random weights, recorded `pretrained: false`); otherwise they
     are (downloaded if no mirror holds them)."""
     fasta = "rna" if wildcards.molecule == "rna" else "proteins"
-    bases = dict.fromkeys(base_dataset(d) for d in config["targets"]["datasets"])
+    bases = dict.fromkeys(base_dataset(d) for d in embedder_datasets(wildcards.embedder))
     inputs = {"fastas": [f"results/sequences/{b}/{fasta}.fasta" for b in bases]}
     spec = config["embedders"][wildcards.embedder]
     if spec.get("weights") and (
@@ -225,38 +294,97 @@ def get_model_params(wildcards):
     return config["models"][wildcards.model].get("params", {})
 
 
+def get_model_folds(wildcards):
+    """The folds a model is trained and tested on (None: all)."""
+    return config["models"][wildcards.model].get("folds")
+
+
 def get_model_features(wildcards):
-    """The RNA and protein feature tables a model reads."""
-    rna_set, protein_set = MODEL_FEATURES[get_model_kind(wildcards)]
+    """What a model reads: the RNA and protein feature tables (feature models), or the
+    sequences and one file per view, named `rna__<view>` / `protein__<view>` (view models)."""
+    spec = config["models"][wildcards.model]
     base = base_dataset(wildcards.dataset)
-    return {
-        "rna_features": f"results/features/{base}/{rna_set}.parquet",
-        "protein_features": f"results/features/{base}/{protein_set}.parquet",
+    if spec["kind"] in MODEL_FEATURES:
+        rna_set, protein_set = MODEL_FEATURES[spec["kind"]]
+        return {
+            "rna_features": f"results/features/{base}/{rna_set}.parquet",
+            "protein_features": f"results/features/{base}/{protein_set}.parquet",
+        }
+    inputs = {
+        "rna_fasta": f"results/sequences/{base}/rna.fasta",
+        "protein_fasta": f"results/sequences/{base}/proteins.fasta",
     }
+    for molecule, views in model_views(spec["kind"], spec.get("params", {})).items():
+        for view in views:
+            if is_embedding_view(view):
+                embedder = spec["embedders"][molecule]
+                path = f"results/embeddings/{embedder}/{molecule}.parquet"
+            else:
+                path = f"results/features/{base}/{view}.parquet"
+            inputs[f"{molecule}__{view}"] = path
+    return inputs
+
+
+def get_model_trials(wildcards):
+    """Optuna trials of a model's tuning (`models.<name>.tune.n_trials`)."""
+    return config["models"][wildcards.model]["tune"]["n_trials"]
+
+
+def get_model_gpus(wildcards):
+    """GPUs a neural model's training job asks a cluster for (`models.<name>.gpus`, 0)."""
+    return config["models"][wildcards.model].get("gpus", 0)
+
+
+def get_view_model_inputs(wildcards):
+    """A view model's inputs (:func:`get_model_features`) and, if it is tuned, its tuning."""
+    inputs = get_model_features(wildcards)
+    if config["models"][wildcards.model].get("tune"):
+        inputs["tuned"] = (
+            f"results/tuning/{wildcards.dataset}/{wildcards.split}/{wildcards.model}.json"
+        )
+    return inputs
 
 
 def get_split_predictions(wildcards):
-    """Predictions of every target model on one dataset x split."""
+    """Predictions of every target model trained on one dataset x split."""
     return {
         model: f"results/predictions/{wildcards.dataset}/{wildcards.split}/{model}.parquet"
         for model in config["targets"]["models"]
+        if wildcards.dataset in model_datasets(model)
     }
 
 
 def get_metric_files():
     t = config["targets"]
-    return expand(
-        "results/metrics/{dataset}/{split}/{model}.json",
-        dataset=t["datasets"],
-        split=t["splits"],
-        model=t["models"],
-    )
+    return [
+        f"results/metrics/{dataset}/{split}/{model}.json"
+        for dataset in t["datasets"]
+        for split in t["splits"]
+        for model in t["models"]
+        if dataset in model_datasets(model)
+    ]
 
 
 def get_dataset_files(pattern, base=False):
     """``pattern`` expanded over the target datasets (or their bases), in config order."""
     names = config["targets"]["datasets"]
     return expand(pattern, dataset=[base_dataset(n) for n in names] if base else names)
+
+
+# models with a per-sample interpretation method (rnainteract.train.interpret)
+INTERPRETED_KINDS = ("esm2_amps", "esm2_amp_cse", "ae_rf")
+
+
+def get_importance_figures():
+    """Importance figures of the target models that have an interpretation method."""
+    t = config["targets"]
+    return [
+        f"results/figures/{dataset}/{split}.{model}.importance.png"
+        for model in t["models"]
+        if config["models"][model]["kind"] in INTERPRETED_KINDS
+        for dataset in model_datasets(model)
+        for split in t["splits"]
+    ]
 
 
 def get_final_targets():
@@ -275,6 +403,7 @@ def get_final_targets():
             split=t["splits"],
         ),
         *expand("results/datasets/{dataset}/card.html", dataset=t["datasets"]),
+        *get_importance_figures(),
         *[
             f"results/embeddings/{name}/{embedding_molecule(name)}.parquet"
             for name in t.get("embeddings", [])
@@ -288,6 +417,9 @@ def embedding_molecule(name):
     return spec.get("molecule", {"esm2": "protein"}.get(spec["kind"], "rna"))
 
 
+check_config()
+
+
 # Jobs too small to be worth a cluster submission (~7 s of start-up each under SLURM).
 localrules:
     all,
@@ -297,5 +429,6 @@ localrules:
     dataset_card,
     evaluate_model,
     plot_roc,
+    plot_importance,
     summarize_metrics,
     summarize_datasets,

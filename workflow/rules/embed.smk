@@ -38,6 +38,6 @@ rule embed:
         gpu=get_embed_gpus,
     params:
         embedder=get_embedder,
-        options=config["embedding"],
+        options=get_embed_options,
     script:
         "../scripts/embed.py"

@@ -36,3 +36,26 @@ rule plot_roc:
         runtime=5,
     script:
         "../scripts/plot_roc.py"
+
+
+rule plot_importance:
+    """Bar chart of a model's mean per-sample feature importance (attention, Tree SHAP)."""
+    input:
+        interpretation="results/interpretation/{dataset}/{split}/{model}.parquet",
+    output:
+        figure=report(
+            "results/figures/{dataset}/{split}.{model}.importance.png",
+            caption="../report/importance.rst",
+            category="Interpretation",
+            subcategory="{model}",
+            labels={"dataset": "{dataset}", "split": "{split}", "model": "{model}"},
+        ),
+    log:
+        "logs/plot_importance/{dataset}/{split}/{model}.log",
+    conda:
+        "../../envs/rnainteract.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/plot_importance.py"

@@ -1,4 +1,4 @@
-"""Adapter: rule train_model."""
+"""Adapter: rule train_model (feature models)."""
 
 from rnainteract.logs import log_to
 from rnainteract.train import train_feature_model
@@ -14,4 +14,5 @@ with log_to(snakemake.log[0]):
         seeds=list(snakemake.params.seeds),
         out=snakemake.output.predictions,
         threads=snakemake.threads,
+        folds=snakemake.params.folds,
     )

@@ -50,13 +50,20 @@ def sequence_sha256(sequence: str) -> str:
     return hashlib.sha256(sequence.encode()).hexdigest()
 
 
-def cache_key(embedder: Embedder, length_policy: str, overlap: int, dtype: str) -> str:
+def cache_key(
+    embedder: Embedder, length_policy: str, overlap: int, dtype: str, per_token: bool = False
+) -> str:
+    """Digest of everything that changes the cached rows. Shards with per-token matrices live
+    apart from pooled-only shards (a table cannot mix them); ``per_token=False`` keeps the key
+    of caches written before per-token storage was keyed."""
     meta = {
         **embedder.metadata(),
         "length_policy": length_policy,
         "overlap": overlap,
         "dtype": dtype,
     }
+    if per_token:
+        meta["per_token"] = True
     meta.pop("embedder")
     return hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -163,9 +170,8 @@ def embed_sequences(
         raise ValueError(f"length_policy must be one of {LENGTH_POLICIES}, got {length_policy!r}")
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {dtype!r}")
-    directory = (
-        Path(cache_dir) / f"{embedder.name}-{cache_key(embedder, length_policy, overlap, dtype)}"
-    )
+    key = cache_key(embedder, length_policy, overlap, dtype, per_token)
+    directory = Path(cache_dir) / f"{embedder.name}-{key}"
     directory.mkdir(parents=True, exist_ok=True)
     have = cached_keys(directory)
     todo = sorted(k for k in sequences if k not in have)

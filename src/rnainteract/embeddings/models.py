@@ -303,15 +303,25 @@ def _load_letter_model(name, kind, path, layer, random_config) -> Embedder:
 
 
 def _load_bert(name, path, layer, random_config) -> Embedder:
-    from transformers import BertModel, BertTokenizerFast
+    from transformers import BertConfig, BertModel, BertTokenizerFast
 
     if path is not None:
         if not (path / "vocab.txt").exists():
             raise WeightsError(f"{name}: {path} lacks vocab.txt (BERT layout)")
         model = BertModel.from_pretrained(str(path), add_pooling_layer=False)
         tokenizer = BertTokenizerFast.from_pretrained(str(path))
-    else:
-        raise WeightsError(f"{name}: a random-init BERT needs a vocabulary; use save_random_init")
+    else:  # random init: BERT-base (BioBERT v1.1's architecture) over a letter vocabulary
+        import tempfile
+
+        import torch
+
+        torch.manual_seed(0)
+        with tempfile.TemporaryDirectory() as tmp:
+            vocab = Path(tmp) / "vocab.txt"
+            vocab.write_text("\n".join(BERT_LETTER_VOCAB) + "\n")
+            tokenizer = BertTokenizerFast(vocab_file=str(vocab), do_lower_case=False)
+        cfg = {"vocab_size": len(BERT_LETTER_VOCAB), **(random_config or {})}
+        model = BertModel(BertConfig(**cfg), add_pooling_layer=False)
     dim = model.config.hidden_size
     return Embedder(
         name, "biobert", "rna", dim, None, True, None, layer, model=model, tokenizer=tokenizer
@@ -359,6 +369,14 @@ RNAFM_VOCAB = [
 ]  # fmt: skip  # multimolecule's RnaTokenizer (28 tokens; RNA-FM ids)
 
 
+_LETTERS = list("ACGUTN") + [chr(c) for c in range(ord("a"), ord("z") + 1)]
+# random-init BERT: BioBERT's 28,996-token WordPiece vocabulary is part of its weights; without
+# them the RNA string is read letter by letter (recorded pretrained: false)
+BERT_LETTER_VOCAB = [
+    "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *_LETTERS, *(f"##{c}" for c in _LETTERS)
+]  # fmt: skip
+
+
 def _official_config(kind: str, config: dict | None) -> dict:
     """Config keys of the official architecture (vocabulary, special ids, ESM-2's rotary
     positions and token dropout) under the given sizes."""
@@ -402,16 +420,7 @@ def save_random_init(kind: str, config: dict, out_dir: str | os.PathLike, seed: 
     elif kind == "biobert":
         from transformers import BertConfig, BertModel
 
-        letters = list("ACGUTN") + [chr(c) for c in range(ord("a"), ord("z") + 1)]
-        vocab = [
-            "[PAD]",
-            "[UNK]",
-            "[CLS]",
-            "[SEP]",
-            "[MASK]",
-            *letters,
-            *(f"##{c}" for c in letters),
-        ]
+        vocab = BERT_LETTER_VOCAB
         (out / "vocab.txt").write_text("\n".join(vocab) + "\n")
         cfg = {"vocab_size": len(vocab), **config}
         BertModel(BertConfig(**cfg), add_pooling_layer=False).save_pretrained(out)

@@ -32,9 +32,16 @@ of the same size); :func:`ablation_inputs` builds them.
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
+
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
+
+from rnainteract.models.inputs import TOKEN_VIEW, PairInputs, validation_split
+from rnainteract.models.trainer import TrainerConfig, fit, predict, seed_everything
 
 # App. C.1
 D_MODEL = 256
@@ -202,3 +209,196 @@ def pad_tokens(
         out[i, :n] = m[:n]
         mask[i, :n] = True
     return out, mask
+
+
+class _TokenTables(nn.Module):
+    """RPIembeddor over per-molecule token tables: ``forward(rna_row, protein_row)`` gathers the
+    pairs' token matrices, pads them to the longest in the batch and runs the model. The tables
+    are plain attributes (not buffers), so checkpoints hold the weights only."""
+
+    def __init__(self, model: RPIembeddor, rna: list[np.ndarray], protein: list[np.ndarray]):
+        super().__init__()
+        self.model = model
+        self.rna = [torch.tensor(m, dtype=torch.float32) for m in rna]  # copies (read-only
+        self.protein = [torch.tensor(m, dtype=torch.float32) for m in protein]  # Arrow views)
+
+    @staticmethod
+    def _batch(table: list[torch.Tensor], rows: torch.Tensor):
+        items = [table[i] for i in rows.tolist()]
+        padded = nn.utils.rnn.pad_sequence(items, batch_first=True)
+        lengths = torch.tensor([len(m) for m in items])
+        mask = torch.arange(padded.shape[1]).unsqueeze(0) < lengths.unsqueeze(1)
+        return padded, mask
+
+    def forward(self, rna_row: torch.Tensor, protein_row: torch.Tensor) -> torch.Tensor:
+        rna, rna_mask = self._batch(self.rna, rna_row)
+        protein, protein_mask = self._batch(self.protein, protein_row)
+        return self.model(rna, rna_mask, protein, protein_mask)
+
+
+class RPIembeddorClassifier(ClassifierMixin, BaseEstimator):
+    """RPIembeddor trained with the zoo's trainer, on pair indices (:mod:`.inputs`).
+
+    Reads the ``tokens`` views of :class:`~rnainteract.models.inputs.PairInputs` (the sequences
+    for the ``one_hot`` ablation). Each molecule keeps at most ``max_length`` leading tokens
+    (``None``: all the embedder stored, i.e. up to its 1,022-residue window); batches are padded
+    to their longest member and the padding is masked.
+
+    Args:
+        inputs: the dataset's views. ablation: :data:`ABLATIONS` (§5.2).
+        d_model, n_heads, encoder_ff, head_width, n_head_layers, dropout, head_dropout: the
+            architecture (:class:`RPIembeddor`).
+        lr, weight_decay, warmup_steps, max_epochs, batch_size, patience: the trainer's
+            (App. C.1: 1e-3, 0.1, 1,000, 90, 64; early stopping is rnainteract's).
+        validation_fraction: share of the training pairs held out for early stopping
+            (stratified, seeded; :func:`~rnainteract.models.inputs.validation_split`).
+        seed: initial weights, batch order, validation cut and ablation noise. threads: torch.
+
+    ``fit(X, y)``: ``X`` pair indices, ``y`` ``(n,)`` 0/1. ``predict_proba(X)``: ``(n, 2)``.
+
+    Raises:
+        ValueError: unknown ablation; a molecule without tokens.
+    """
+
+    def __init__(
+        self,
+        inputs: PairInputs,
+        *,
+        ablation: str = "none",
+        max_length: int | None = None,
+        d_model: int = D_MODEL,
+        n_heads: int = N_HEADS,
+        encoder_ff: int = ENCODER_FF,
+        head_width: int = HEAD_WIDTH,
+        n_head_layers: int = N_HEAD_LAYERS,
+        dropout: float = DROPOUT,
+        head_dropout: float = DROPOUT,
+        lr: float = 1e-3,
+        weight_decay: float = 0.1,
+        warmup_steps: int = 1000,
+        max_epochs: int = 90,
+        batch_size: int = 64,
+        patience: int | None = 10,
+        validation_fraction: float = 0.1,
+        seed: int = 0,
+        threads: int = 1,
+    ):
+        self.inputs = inputs
+        self.ablation = ablation
+        self.max_length = max_length
+        self.d_model = d_model
+        self.n_heads = n_heads
+        self.encoder_ff = encoder_ff
+        self.head_width = head_width
+        self.n_head_layers = n_head_layers
+        self.dropout = dropout
+        self.head_dropout = head_dropout
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.warmup_steps = warmup_steps
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.seed = seed
+        self.threads = threads
+
+    def _tables(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        inp = self.inputs
+        if self.ablation == "one_hot":
+            rna, protein = ablation_inputs(
+                "one_hot",
+                [],
+                [],
+                rna_sequences=inp.rna_sequences,
+                protein_sequences=inp.protein_sequences,
+            )
+        else:
+            rna, protein = ablation_inputs(
+                self.ablation,
+                list(inp.view("rna", TOKEN_VIEW)),
+                list(inp.view("protein", TOKEN_VIEW)),
+                seed=self.seed,
+            )
+        cut = self.max_length
+        rna = [m[:cut] if cut else m for m in rna]
+        protein = [m[:cut] if cut else m for m in protein]
+        for name, table in (("RNA", rna), ("protein", protein)):
+            empty = [i for i, m in enumerate(table) if len(m) == 0]
+            if empty:
+                raise ValueError(f"{len(empty)} {name}(s) have no tokens (rows {empty[:5]})")
+        return rna, protein
+
+    def fit(self, X, y) -> RPIembeddorClassifier:
+        y = np.asarray(y).astype(np.float32)
+        rna_row, protein_row = self.inputs.rows(X)
+        self.classes_ = np.array([0, 1])
+        rna, protein = self._tables()
+        seed_everything(self.seed)  # initial weights
+        model = RPIembeddor(
+            rna[0].shape[1],
+            protein[0].shape[1],
+            d_model=self.d_model,
+            n_heads=self.n_heads,
+            encoder_ff=self.encoder_ff,
+            head_width=self.head_width,
+            n_head_layers=self.n_head_layers,
+            dropout=self.dropout,
+            head_dropout=self.head_dropout,
+        )
+        self.module_ = _TokenTables(model, rna, protein)
+        train, val = validation_split(y, self.validation_fraction, self.seed)
+        config = TrainerConfig(
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            warmup_steps=self.warmup_steps,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            patience=self.patience,
+            seed=self.seed,
+            threads=self.threads,
+        )
+        rows = [rna_row, protein_row]
+        self.history_ = fit(
+            self.module_,
+            [r[train] for r in rows],
+            y[train],
+            config,
+            validation=([r[val] for r in rows], y[val]) if len(val) else None,
+        )
+        self.trainer_config_ = dataclasses.asdict(config)
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        """Logits ``(n,)`` float32."""
+        rna_row, protein_row = self.inputs.rows(X)
+        torch.set_num_threads(max(1, self.threads))
+        return predict(self.module_, [rna_row, protein_row], batch_size=self.batch_size)
+
+    def predict_proba(self, X) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-self.decision_function(X).astype(np.float64)))
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X) -> np.ndarray:
+        return (self.predict_proba(X)[:, 1] > 0.5).astype(np.int8)
+
+
+def build_rpiembeddor(
+    params: dict, *, seed: int, threads: int = 1, inputs: PairInputs
+) -> RPIembeddorClassifier:
+    """:class:`RPIembeddorClassifier` with ``params`` (its keyword arguments).
+
+    Raises:
+        ValueError: a parameter it does not take, or an unknown ablation.
+    """
+    allowed = set(inspect.signature(RPIembeddorClassifier).parameters) - {
+        "inputs",
+        "seed",
+        "threads",
+    }
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise ValueError(f"rpiembeddor: unknown parameter(s) {unknown}; known: {sorted(allowed)}")
+    if params.get("ablation", "none") not in ABLATIONS:
+        raise ValueError(f"rpiembeddor: ablation must be one of {ABLATIONS}")
+    return RPIembeddorClassifier(inputs, **params, seed=seed, threads=threads)

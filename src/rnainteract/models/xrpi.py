@@ -28,5 +28,13 @@ XRPI_DEFAULTS = {
 
 def build_xrpi(params: dict, *, seed: int, threads: int = 1) -> XGBClassifier:
     """An ``XGBClassifier`` with :data:`XRPI_DEFAULTS` updated by ``params`` (its keyword
-    arguments). Its score is P(interacting) (``predict_proba``)."""
+    arguments). Its score is P(interacting) (``predict_proba``).
+
+    Raises:
+        ValueError: a parameter XGBoost does not know (XGBoost itself only warns at ``fit``, so a
+            misspelt one would be silently ignored).
+    """
+    unknown = sorted(set(params) - set(XGBClassifier().get_params()))
+    if unknown:
+        raise ValueError(f"xrpi: unknown XGBoost parameter(s) {unknown}")
     return XGBClassifier(**{**XRPI_DEFAULTS, **params}, random_state=seed, n_jobs=threads)

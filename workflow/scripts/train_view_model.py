@@ -1,0 +1,28 @@
+"""Adapter: rule train_view_model."""
+
+from rnainteract.logs import log_to
+from rnainteract.train import train_view_model
+
+with log_to(snakemake.log[0]):
+    views = {"rna": {}, "protein": {}}
+    for name, path in snakemake.input.items():
+        if "__" in name:
+            molecule, view = name.split("__", 1)
+            views[molecule][view] = path
+    train_view_model(
+        snakemake.input.pairs,
+        snakemake.input.split,
+        snakemake.input.rna_fasta,
+        snakemake.input.protein_fasta,
+        rna_views=views["rna"],
+        protein_views=views["protein"],
+        kind=snakemake.params.kind,
+        params=dict(snakemake.params.hyperparameters),
+        seeds=list(snakemake.params.seeds),
+        out=snakemake.output.predictions,
+        checkpoint=snakemake.output.checkpoint,
+        interpretation=snakemake.output.interpretation,
+        tuned=snakemake.input.get("tuned"),
+        threads=snakemake.threads,
+        folds=snakemake.params.folds,
+    )
