@@ -19,6 +19,7 @@ include: "workflow/rules/features.smk"
 include: "workflow/rules/embed.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/ppi.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -319,3 +319,40 @@ def test_view_models_through_the_workflow(tiny_run, tmp_path):
         assert png.read_bytes()[:4] == b"\x89PNG"
     out = snakemake("-n", "--configfile", str(changed), workdir=workdir).stdout
     assert "Nothing to be done" in out
+
+
+def test_ppi_branch_through_the_workflow(tiny_run, tmp_path, shared_data):
+    """ESM2_AMP's own protein-protein data: a subsample of the real Pan dataset → split →
+    an ESM2_AMP model over one-hot protein embeddings → results/summary/ppi_metrics.tsv."""
+    pytest.importorskip("torch")
+    workdir, config = tiny_run
+    cfg = yaml.safe_load(config.read_text())
+    default = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    for name in ("esm2amp_pan_positives", "esm2amp_pan_negatives", "esm2amp_pan_proteins"):
+        cfg["sources"][name] = default["sources"][name]
+    cfg["mirror_dirs"].append(str(shared_data))
+    cfg["embedders"]["onehot_protein"] = {"kind": "onehot", "molecule": "protein"}
+    cfg["ppi"] = {
+        "pan": {
+            **default["ppi"]["pan"],
+            "max_pairs": 90,
+            "n_folds": 3,
+            "embedder": "onehot_protein",
+            "models": ["tiny_amps"],
+        }
+    }
+    cfg["targets"]["ppi"] = ["pan"]
+    changed = tmp_path / "ppi.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    target = "results/summary/ppi_metrics.tsv"
+    jobs = planned_jobs(
+        snakemake("-n", target, "--configfile", str(changed), workdir=workdir).stdout
+    )
+    assert jobs["ppi_dataset"] == 1 and jobs["train_ppi_model"] == 1 and jobs["embed"] == 1
+    snakemake("--cores", "2", target, "--configfile", str(changed), workdir=workdir)
+    summary = pd.read_csv(workdir / target, sep="\t")
+    assert list(summary.columns) == SUMMARY_COLUMNS
+    (row,) = summary.itertuples()
+    assert (row.dataset, row.split, row.model, row.n_test) == ("ppi_pan", "random", "tiny_amps", 30)
+    stats = json.loads((workdir / "results/ppi/pan/stats.json").read_text())
+    assert stats["n_rows_read"] == 72_184 and stats["n_pairs_kept"] == 90

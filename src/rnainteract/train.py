@@ -228,6 +228,43 @@ def _pooled_matrix(column: pa.ChunkedArray, rows: np.ndarray, fill_missing: bool
     return matrix[rows]
 
 
+def read_views(
+    views: dict[str, str | os.PathLike], ids: Sequence[str], sequences: Sequence[str]
+) -> tuple[dict, list[bool]]:
+    """Views of the molecules ``ids`` (with these ``sequences``), in that order.
+
+    Args:
+        views: view → file: an embedding table for embedding views
+            (:func:`rnainteract.models.is_embedding_view`, rows found by sequence), a feature
+            table otherwise (rows found by ``id``).
+
+    Returns:
+        ``(views, pretrained)``: the loaded views, and one ``pretrained`` flag per embedding
+        table read.
+
+    Raises:
+        KeyError: a molecule without feature row or embedding (naming the file).
+    """
+    loaded: dict = {}
+    pretrained: list[bool] = []
+    by_file: dict[str, list[str]] = {}
+    for view, path in views.items():
+        if is_embedding_view(view):
+            by_file.setdefault(str(path), []).append(view)
+        else:
+            table = pd.read_parquet(path).set_index("id")
+            absent = sorted(set(ids) - set(table.index))
+            if absent:
+                raise KeyError(f"{path}: no feature row for {len(absent)} id(s): {absent[:3]}")
+            loaded[view] = table.loc[list(ids)].to_numpy(np.float32)
+    for path, names in by_file.items():
+        found, meta = read_embedding_views(path, names, sequences)
+        loaded.update(found)
+        pretrained.append(bool(meta.get("pretrained", False)))
+        log.info("views %s from %s (%s)", names, path, meta.get("embedder"))
+    return loaded, pretrained
+
+
 def load_pair_inputs(
     pairs: pd.DataFrame,
     rna_fasta: str | os.PathLike,
@@ -260,22 +297,8 @@ def load_pair_inputs(
         if missing:
             raise KeyError(f"{fasta}: no sequence for {len(missing)} id(s), e.g. {missing[:3]}")
         sequences = [records[i] for i in order]
-        loaded: dict = {}
-        by_file: dict[str, list[str]] = {}
-        for view, path in views.items():
-            if is_embedding_view(view):
-                by_file.setdefault(str(path), []).append(view)
-            else:
-                table = pd.read_parquet(path).set_index("id")
-                absent = sorted(set(order) - set(table.index))
-                if absent:
-                    raise KeyError(f"{path}: no feature row for {len(absent)} id(s): {absent[:3]}")
-                loaded[view] = table.loc[order].to_numpy(np.float32)
-        for path, names in by_file.items():
-            views_read, meta = read_embedding_views(path, names, sequences)
-            loaded.update(views_read)
-            pretrained.append(bool(meta.get("pretrained", False)))
-            log.info("%s views %s from %s (%s)", molecule, names, path, meta.get("embedder"))
+        loaded, flags = read_views(views, order, sequences)
+        pretrained += flags
         row = {key: i for i, key in enumerate(order)}
         out[molecule] = (np.array([row[i] for i in ids], dtype=np.int64), loaded, sequences)
     return PairInputs(
@@ -365,12 +388,15 @@ def tune_view_model(
     out: str | os.PathLike,
     threads: int = 1,
     folds: Sequence[int] | None = None,
+    lr_range: Sequence[float] = (1e-4, 1e-2),
+    weight_decay_range: Sequence[float] = (1e-4, 1e-1),
 ) -> dict:
     """Rule ``tune_model``: Optuna (TPE) search of the learning rate and weight decay for every
     (seed, fold) a model is trained on, each on a validation cut of that fold's *train part*
     (:func:`rnainteract.models.esm2_amp.tune_learning_rate`; ESM2_AMP README, "Model
     training": AdamW with Optuna). The fold's test part is never seen. Writes JSON ``{"runs":
-    [{seed, fold, lr, weight_decay, value, n_trials}]}``."""
+    [{seed, fold, lr, weight_decay, value, n_trials}]}``. ``lr_range``/``weight_decay_range``:
+    log-uniform search bounds (ESM2_AMP's repository: 1e-5…1e-3 and 1e-4…1e-2)."""
     from rnainteract.models.esm2_amp import tune_learning_rate
 
     table = pd.read_parquet(pairs)
@@ -390,7 +416,13 @@ def tune_view_model(
                 return build_model(kind, merged, seed=seed, threads=threads, inputs=inputs)
 
             best = tune_learning_rate(
-                build, train[:, None], y[train], n_trials=n_trials, seed=int(seed)
+                build,
+                train[:, None],
+                y[train],
+                n_trials=n_trials,
+                seed=int(seed),
+                lr_range=tuple(lr_range),
+                weight_decay_range=tuple(weight_decay_range),
             )
             runs.append({"seed": int(seed), "fold": int(fold), **best})
             log.info("%s seed %d fold %d: %s", kind, seed, fold, best)
@@ -484,4 +516,66 @@ def train_view_model(
             else pd.DataFrame(columns=INTERPRETATION_COLUMNS)
         )
         write_parquet(table_out.astype({"pair_index": np.int64}), interpretation)
+    return predictions
+
+
+def load_ppi_inputs(
+    pairs: pd.DataFrame, fasta: str | os.PathLike, views: dict[str, str | os.PathLike]
+) -> PairInputs:
+    """:class:`PairInputs` of a PPI table: partner A in the ``rna`` slot, B in ``protein``,
+    both reading the same protein embedding table (``views``: view → table).
+
+    Raises:
+        KeyError: a protein without sequence or embedding.
+    """
+    records = read_fasta(fasta)
+    order = list(dict.fromkeys([*pairs.protein_a, *pairs.protein_b]))
+    missing = [i for i in order if i not in records]
+    if missing:
+        raise KeyError(f"{fasta}: no sequence for {len(missing)} protein(s), e.g. {missing[:3]}")
+    sequences = [records[i] for i in order]
+    loaded, pretrained = read_views(views, order, sequences)
+    row = {key: i for i, key in enumerate(order)}
+    return PairInputs(
+        rna_row=np.array([row[i] for i in pairs.protein_a], dtype=np.int64),
+        protein_row=np.array([row[i] for i in pairs.protein_b], dtype=np.int64),
+        rna=loaded,
+        protein=loaded,
+        rna_sequences=sequences,
+        protein_sequences=sequences,
+        pretrained=all(pretrained) if pretrained else None,
+    )
+
+
+def train_ppi_model(
+    pairs: str | os.PathLike,
+    split: str | os.PathLike,
+    fasta: str | os.PathLike,
+    *,
+    views: dict[str, str | os.PathLike],
+    kind: str,
+    params: dict,
+    seeds: Sequence[int],
+    out: str | os.PathLike,
+    threads: int = 1,
+    folds: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """Rule ``train_ppi_model``: cross-validated predictions of a view model on a PPI dataset
+    (:mod:`rnainteract.ppi`; the same estimators, trainer and prediction format as the
+    RNA–protein models)."""
+    table = pd.read_parquet(pairs)
+    inputs = load_ppi_inputs(table, fasta, views)
+    X = np.arange(len(table), dtype=np.int64)[:, None]
+    predictions = cross_validate(
+        X,
+        table.label.to_numpy(np.int8),
+        pd.read_parquet(split),
+        kind=kind,
+        params=params,
+        seeds=seeds,
+        threads=threads,
+        inputs=inputs,
+        folds=folds,
+    )
+    write_predictions(predictions, out, {"kind": kind, "pretrained": inputs.pretrained})
     return predictions

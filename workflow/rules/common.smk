@@ -91,6 +91,24 @@ def check_config():
         for dataset in spec.get("datasets") or []:
             if dataset not in config["datasets"]:
                 raise ValueError(f"config: models.{name}.datasets names unknown {dataset!r}")
+    for name, spec in config.get("ppi", {}).items():
+        for role in ("positives", "negatives", "proteins"):
+            if spec[role] not in config["sources"]:
+                raise ValueError(f"config: ppi.{name}.{role} names unknown source {spec[role]!r}")
+        if embedding_molecule(spec["embedder"]) != "protein":
+            raise ValueError(f"config: ppi.{name}.embedder must embed proteins")
+        for model in spec["models"]:
+            kind = config["models"].get(model, {}).get("kind")
+            views = model_views(kind, {}) if kind else {}
+            names = views.get("rna", ()) + views.get("protein", ())
+            if not names or not all(is_embedding_view(v) and v != "tokens" for v in names):
+                raise ValueError(
+                    f"config: ppi.{name}.models: {model!r} must be a model over pooled "
+                    "embeddings (esm2_amps, esm2_amp_cse, esm2_dpm, ae_rf)"
+                )
+    for name in config["targets"].get("ppi", []):
+        if name not in config.get("ppi", {}):
+            raise ValueError(f"config: targets.ppi names {name!r}, not under ppi")
     for name, spec in config.get("embedders", {}).items():
         for file, source in spec.get("weights", {}).items():
             if source not in config["sources"]:
@@ -216,10 +234,12 @@ def embedder_users(embedder):
     return [u for u in users if u[2]]
 
 
-def embedder_datasets(embedder):
+def embedder_datasets(embedder, with_ppi=False):
     """Datasets whose sequences an embedder's table holds: those of the target models that read
     it (config order); all targets for an embedder in `targets.embeddings` or read by none."""
     users = embedder_users(embedder)
+    if with_ppi and not users and embedder not in config["targets"].get("embeddings", []):
+        return []  # an embedder only the PPI branch reads
     if embedder in config["targets"].get("embeddings", []) or not users:
         return list(config["targets"]["datasets"])  # (a table asked for by name: all targets)
     wanted = {d for model, _, _ in users for d in model_datasets(model)}
@@ -242,8 +262,12 @@ def get_embed_inputs(wildcards):
     (the embedder is built with random weights, recorded `pretrained: false`); otherwise they
     are (downloaded if no mirror holds them)."""
     fasta = "rna" if wildcards.molecule == "rna" else "proteins"
-    bases = dict.fromkeys(base_dataset(d) for d in embedder_datasets(wildcards.embedder))
+    ppis = ppi_embedders().get(wildcards.embedder, [])
+    datasets = embedder_datasets(wildcards.embedder, with_ppi=bool(ppis))
+    bases = dict.fromkeys(base_dataset(d) for d in datasets)
     inputs = {"fastas": [f"results/sequences/{b}/{fasta}.fasta" for b in bases]}
+    if wildcards.molecule == "protein":
+        inputs["fastas"] += [f"results/ppi/{ppi}/proteins.fasta" for ppi in ppis]
     spec = config["embedders"][wildcards.embedder]
     if spec.get("weights") and (
         weights_available(wildcards.embedder) or not config["embedding"]["allow_random_init"]
@@ -325,9 +349,9 @@ def get_model_features(wildcards):
     return inputs
 
 
-def get_model_trials(wildcards):
-    """Optuna trials of a model's tuning (`models.<name>.tune.n_trials`)."""
-    return config["models"][wildcards.model]["tune"]["n_trials"]
+def get_model_tune(wildcards):
+    """A model's tuning settings (`models.<name>.tune`: n_trials, optional search ranges)."""
+    return config["models"][wildcards.model]["tune"]
 
 
 def get_model_gpus(wildcards):
@@ -371,6 +395,44 @@ def get_dataset_files(pattern, base=False):
     return expand(pattern, dataset=[base_dataset(n) for n in names] if base else names)
 
 
+def get_ppi_spec(wildcards):
+    return config["ppi"][wildcards.ppi]
+
+
+def get_ppi_sources(wildcards):
+    """Local paths of a PPI dataset's pair files and protein table."""
+    spec = config["ppi"][wildcards.ppi]
+    return {role: source_path(spec[role]) for role in ("positives", "negatives", "proteins")}
+
+
+def get_ppi_views(wildcards):
+    """Embedding tables a model reads on a PPI dataset (the PPI's protein embedder, for both
+    partners), named `view__<view>`."""
+    spec = config["models"][wildcards.model]
+    embedder = config["ppi"][wildcards.ppi]["embedder"]
+    views = model_views(spec["kind"], spec.get("params", {}))
+    return {
+        f"view__{view}": f"results/embeddings/{embedder}/protein.parquet"
+        for view in dict.fromkeys(views.get("rna", ()) + views.get("protein", ()))
+    }
+
+
+def get_ppi_metric_files():
+    return [
+        f"results/ppi/{ppi}/metrics/{model}.json"
+        for ppi in config["targets"].get("ppi", [])
+        for model in config["ppi"][ppi]["models"]
+    ]
+
+
+def ppi_embedders():
+    """Embedder -> target PPI datasets it embeds."""
+    out = {}
+    for ppi in config["targets"].get("ppi", []):
+        out.setdefault(config["ppi"][ppi]["embedder"], []).append(ppi)
+    return out
+
+
 # models with a per-sample interpretation method (rnainteract.train.interpret)
 INTERPRETED_KINDS = ("esm2_amps", "esm2_amp_cse", "ae_rf")
 
@@ -404,6 +466,7 @@ def get_final_targets():
         ),
         *expand("results/datasets/{dataset}/card.html", dataset=t["datasets"]),
         *get_importance_figures(),
+        *(["results/summary/ppi_metrics.tsv"] if t.get("ppi") else []),
         *[
             f"results/embeddings/{name}/{embedding_molecule(name)}.parquet"
             for name in t.get("embeddings", [])
@@ -432,3 +495,5 @@ localrules:
     plot_importance,
     summarize_metrics,
     summarize_datasets,
+    evaluate_ppi_model,
+    summarize_ppi,

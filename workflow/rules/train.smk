@@ -53,7 +53,7 @@ rule tune_model:
         hyperparameters=get_model_params,
         seeds=config["seeds"],
         folds=get_model_folds,
-        n_trials=get_model_trials,
+        tune=get_model_tune,
     script:
         "../scripts/tune_model.py"
 

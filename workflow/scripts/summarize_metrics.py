@@ -1,4 +1,4 @@
-"""Adapter: rule summarize_metrics."""
+"""Adapter: rules summarize_metrics and summarize_ppi (the table only)."""
 
 from rnainteract.logs import log_to
 from rnainteract.metrics import summarize
@@ -7,6 +7,6 @@ with log_to(snakemake.log[0]):
     summarize(
         snakemake.input.metrics,
         snakemake.output.table,
-        out_gap=snakemake.output.gap,
-        out_confusion=snakemake.output.confusion,
+        out_gap=snakemake.output.get("gap"),
+        out_confusion=snakemake.output.get("confusion"),
     )

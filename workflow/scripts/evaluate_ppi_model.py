@@ -1,0 +1,13 @@
+"""Adapter: rule evaluate_ppi_model."""
+
+from rnainteract.logs import log_to
+from rnainteract.metrics import evaluate_file
+
+with log_to(snakemake.log[0]):
+    evaluate_file(
+        snakemake.input.predictions,
+        snakemake.output.metrics,
+        dataset=f"ppi_{snakemake.wildcards.ppi}",
+        split="random",
+        model=snakemake.wildcards.model,
+    )
