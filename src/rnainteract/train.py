@@ -265,6 +265,17 @@ def read_views(
     return loaded, pretrained
 
 
+def named_views(inputs: dict) -> dict[str, dict[str, str]]:
+    """``{"rna": {view: path}, "protein": {view: path}}`` from rule inputs named
+    ``<molecule>__<view>`` (:func:`get_model_features` in workflow/rules/common.smk)."""
+    views: dict[str, dict[str, str]] = {"rna": {}, "protein": {}}
+    for name, path in inputs.items():
+        if "__" in name:
+            molecule, view = name.split("__", 1)
+            views[molecule][view] = path
+    return views
+
+
 def load_pair_inputs(
     pairs: pd.DataFrame,
     rna_fasta: str | os.PathLike,

@@ -1,14 +1,10 @@
 """Adapter: rule train_view_model."""
 
 from rnainteract.logs import log_to
-from rnainteract.train import train_view_model
+from rnainteract.train import named_views, train_view_model
 
 with log_to(snakemake.log[0]):
-    views = {"rna": {}, "protein": {}}
-    for name, path in snakemake.input.items():
-        if "__" in name:
-            molecule, view = name.split("__", 1)
-            views[molecule][view] = path
+    views = named_views(dict(snakemake.input.items()))
     train_view_model(
         snakemake.input.pairs,
         snakemake.input.split,

@@ -1,14 +1,10 @@
 """Adapter: rule tune_model."""
 
 from rnainteract.logs import log_to
-from rnainteract.train import tune_view_model
+from rnainteract.train import named_views, tune_view_model
 
 with log_to(snakemake.log[0]):
-    views = {"rna": {}, "protein": {}}
-    for name, path in snakemake.input.items():
-        if "__" in name:
-            molecule, view = name.split("__", 1)
-            views[molecule][view] = path
+    views = named_views(dict(snakemake.input.items()))
     tune_view_model(
         snakemake.input.pairs,
         snakemake.input.split,

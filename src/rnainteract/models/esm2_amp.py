@@ -72,7 +72,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from rnainteract.models.inputs import SEGMENT_VIEW, PairInputs, pair_indices, validation_split
-from rnainteract.models.trainer import TrainerConfig, fit, predict, seed_everything
+from rnainteract.models.trainer import fit, predict, seed_everything, trainer_config
 
 log = logging.getLogger(__name__)
 
@@ -531,16 +531,7 @@ class ESM2AMPClassifier(ClassifierMixin, BaseEstimator):
         self.module_ = self._build_module()
         lookup, index = self._lookup(rna_rows, protein_rows)
         target = y.astype(np.float32)
-        config = TrainerConfig(
-            lr=self.lr,
-            weight_decay=self.weight_decay,
-            warmup_steps=self.warmup_steps,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            patience=self.patience,
-            seed=self.seed,
-            threads=self.threads,
-        )
+        config = trainer_config(self)
         validation = ([i[val] for i in index], target[val]) if len(val) else None
         self.history_ = fit(
             lookup, [i[train] for i in index], target[train], config, validation=validation

@@ -40,7 +40,7 @@ from sklearn.preprocessing import StandardScaler
 from torch import nn
 
 from rnainteract.models.inputs import PairInputs, pair_indices, validation_split
-from rnainteract.models.trainer import TrainerConfig, fit, predict, seed_everything
+from rnainteract.models.trainer import fit, predict, seed_everything, trainer_config
 
 # the PairInputs views read (rnainteract.models.inputs)
 RNA_VIEW = ("rna", "cls")
@@ -255,16 +255,7 @@ class MultimodalClassifier(ClassifierMixin, BaseEstimator):
             dropout=self.dropout,
         )
         lookup = _PairLookup(self.module_, *self._scaled(tables))
-        config = TrainerConfig(
-            lr=self.lr,
-            weight_decay=self.weight_decay,
-            warmup_steps=self.warmup_steps,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            patience=self.patience,
-            seed=self.seed,
-            threads=self.threads,
-        )
+        config = trainer_config(self)
         self.history_ = fit(
             lookup,
             [rna_at[train], protein_at[train]],

@@ -41,7 +41,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
 
 from rnainteract.models.inputs import TOKEN_VIEW, PairInputs, validation_split
-from rnainteract.models.trainer import TrainerConfig, fit, predict, seed_everything
+from rnainteract.models.trainer import fit, predict, seed_everything, trainer_config
 
 # App. C.1
 D_MODEL = 256
@@ -348,16 +348,7 @@ class RPIembeddorClassifier(ClassifierMixin, BaseEstimator):
         )
         self.module_ = _TokenTables(model, rna, protein)
         train, val = validation_split(y, self.validation_fraction, self.seed)
-        config = TrainerConfig(
-            lr=self.lr,
-            weight_decay=self.weight_decay,
-            warmup_steps=self.warmup_steps,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            patience=self.patience,
-            seed=self.seed,
-            threads=self.threads,
-        )
+        config = trainer_config(self)
         rows = [rna_row, protein_row]
         self.history_ = fit(
             self.module_,

@@ -77,6 +77,23 @@ class TrainerConfig:
             )
 
 
+def trainer_config(estimator, **overrides) -> TrainerConfig:
+    """A :class:`TrainerConfig` from an estimator's attributes of the same names (``lr``,
+    ``weight_decay``, ``warmup_steps``, ``max_epochs``, ``batch_size``, ``patience``, ``seed``,
+    ``threads``), then ``overrides``."""
+    names = (
+        "lr",
+        "weight_decay",
+        "warmup_steps",
+        "max_epochs",
+        "batch_size",
+        "patience",
+        "seed",
+        "threads",
+    )
+    return TrainerConfig(**{**{n: getattr(estimator, n) for n in names}, **overrides})
+
+
 def lr_factor(step: int, *, warmup_steps: int, total_steps: int, cosine: bool = True) -> float:
     """Multiplier of the peak learning rate at optimizer step ``step`` (0-based).
 
