@@ -42,6 +42,21 @@ def score_and_decision(model, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return margin, (margin > 0).astype(np.int8)
 
 
+def split_runs(split: pd.DataFrame, seeds: Sequence[int], folds: Sequence[int] | None = None):
+    """Yield ``(seed, fold, train, test)`` (int, int, pair indices, pair indices) for every seed
+    and every fold of a long-format split (only ``folds`` if given), in order."""
+    parts = [
+        (int(fold), part)
+        for fold, part in split.groupby("fold", sort=True)
+        if folds is None or int(fold) in folds
+    ]
+    for seed in seeds:
+        for fold, part in parts:
+            train = part.pair_index[part.partition == "train"].to_numpy()
+            test = part.pair_index[part.partition == "test"].to_numpy()
+            yield int(seed), fold, train, test
+
+
 def cross_validate(
     X: np.ndarray,
     y: np.ndarray,
@@ -66,7 +81,8 @@ def cross_validate(
             the slow neural models on fold 0 only; the metrics then cover that fold's test part.
         fold_params: ``{(seed, fold): params}`` merged over ``params`` for that run (tuned
             learning rate and weight decay, :func:`tune_view_model`).
-        on_fit: ``on_fit(seed, fold, model, test_indices)``, called after each fit.
+        on_fit: ``on_fit(seed, fold, model, test_indices, score, pred)``, called after each
+            fit with the test predictions.
 
     Returns:
         Predictions: ``pair_index``, ``fold``, ``seed``, ``label`` (int8), ``score`` (float64),
@@ -76,40 +92,35 @@ def cross_validate(
         ValueError: a fold whose train part has a single class.
     """
     out = []
-    for seed in seeds:
-        for fold, part in split.groupby("fold", sort=True):
-            if folds is not None and int(fold) not in folds:
-                continue
-            train = part.pair_index[part.partition == "train"].to_numpy()
-            test = part.pair_index[part.partition == "test"].to_numpy()
-            if len(np.unique(y[train])) < 2:
-                raise ValueError(f"fold {fold}: the train part has a single class; cannot fit")
-            run_params = {**params, **(fold_params or {}).get((int(seed), int(fold)), {})}
-            model = build_model(kind, run_params, seed=int(seed), threads=threads, inputs=inputs)
-            model.fit(X[train], y[train])
-            score, pred = score_and_decision(model, X[test])
-            if on_fit is not None:
-                on_fit(int(seed), int(fold), model, test)
-            out.append(
-                pd.DataFrame(
-                    {
-                        "pair_index": test.astype(np.int64),
-                        "fold": np.int16(fold),
-                        "seed": np.int32(seed),
-                        "label": y[test].astype(np.int8),
-                        "score": score.astype(np.float64),
-                        "pred": pred,
-                    }
-                )
+    for seed, fold, train, test in split_runs(split, seeds, folds):
+        if len(np.unique(y[train])) < 2:
+            raise ValueError(f"fold {fold}: the train part has a single class; cannot fit")
+        run_params = {**params, **(fold_params or {}).get((seed, fold), {})}
+        model = build_model(kind, run_params, seed=seed, threads=threads, inputs=inputs)
+        model.fit(X[train], y[train])
+        score, pred = score_and_decision(model, X[test])
+        if on_fit is not None:
+            on_fit(seed, fold, model, test, score, pred)
+        out.append(
+            pd.DataFrame(
+                {
+                    "pair_index": test.astype(np.int64),
+                    "fold": np.int16(fold),
+                    "seed": np.int32(seed),
+                    "label": y[test].astype(np.int8),
+                    "score": score.astype(np.float64),
+                    "pred": pred,
+                }
             )
-            log.info(
-                "%s seed %d fold %d: trained on %d, predicted %d",
-                kind,
-                seed,
-                fold,
-                len(train),
-                len(test),
-            )
+        )
+        log.info(
+            "%s seed %d fold %d: trained on %d, predicted %d",
+            kind,
+            seed,
+            fold,
+            len(train),
+            len(test),
+        )
     if not out:
         raise ValueError(f"no fold of the split is among folds {list(folds or [])}")
     return pd.concat(out, ignore_index=True)[PREDICTION_COLUMNS]
@@ -416,27 +427,23 @@ def tune_view_model(
     )
     y = table.label.to_numpy(np.int8)
     runs = []
-    for seed in seeds:
-        for fold, part in pd.read_parquet(split).groupby("fold", sort=True):
-            if folds is not None and int(fold) not in folds:
-                continue
-            train = part.pair_index[part.partition == "train"].to_numpy()
+    for seed, fold, train, _ in split_runs(pd.read_parquet(split), seeds, folds):
 
-            def build(lr, weight_decay, seed=int(seed)):
-                merged = {**params, "lr": lr, "weight_decay": weight_decay}
-                return build_model(kind, merged, seed=seed, threads=threads, inputs=inputs)
+        def build(lr, weight_decay, seed=seed):
+            merged = {**params, "lr": lr, "weight_decay": weight_decay}
+            return build_model(kind, merged, seed=seed, threads=threads, inputs=inputs)
 
-            best = tune_learning_rate(
-                build,
-                train[:, None],
-                y[train],
-                n_trials=n_trials,
-                seed=int(seed),
-                lr_range=tuple(lr_range),
-                weight_decay_range=tuple(weight_decay_range),
-            )
-            runs.append({"seed": int(seed), "fold": int(fold), **best})
-            log.info("%s seed %d fold %d: %s", kind, seed, fold, best)
+        best = tune_learning_rate(
+            build,
+            train[:, None],
+            y[train],
+            n_trials=n_trials,
+            seed=seed,
+            lr_range=tuple(lr_range),
+            weight_decay_range=tuple(weight_decay_range),
+        )
+        runs.append({"seed": seed, "fold": fold, **best})
+        log.info("%s seed %d fold %d: %s", kind, seed, fold, best)
     result = {"kind": kind, "n_trials": n_trials, "runs": runs}
     with atomic_path(out) as tmp:
         tmp.write_text(json.dumps(result, indent=1) + "\n")
@@ -483,8 +490,7 @@ def train_view_model(
     fold_params = read_tuned(tuned)
     runs, importance = [], []
 
-    def on_fit(seed, fold, model, test):
-        score, pred = score_and_decision(model, X[test])
+    def on_fit(seed, fold, model, test, score, pred):
         runs.append(
             {
                 "seed": seed,
