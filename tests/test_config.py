@@ -83,6 +83,26 @@ def test_every_configured_model_builds_with_its_params(layer):
             build_model(kind, {**params, "no_such_parameter": 1}, seed=0, inputs=inputs)
 
 
+@pytest.mark.parametrize("layer", ["default", "paper"])
+def test_mirna_models_build_with_their_params(layer):
+    """The miRNA branch's site-model and MIL parameters are fields of their estimators (a
+    misspelt one is a TypeError), and the site model's token layout fits miRAW's 70 nt."""
+    pytest.importorskip("torch")
+    from rnainteract.models.mirna_target import MILClassifier, MirnaTargetClassifier
+
+    config = CONFIG
+    if layer == "paper":
+        config = _merged(CONFIG, yaml.safe_load((REPO / "config/paper.yaml").read_text()))
+    mirna = config["mirna"]
+    for name, spec in mirna["models"].items():
+        params = {**mirna["params"], **spec.get("params", {})}
+        model = MirnaTargetClassifier(**params, segment_embedding=spec["segment_embedding"])
+        assert model.mirna_length + model.site_length == 70, name
+        with pytest.raises(TypeError):
+            MirnaTargetClassifier(**params, no_such_parameter=1)
+    MILClassifier(**mirna["mil"]["params"])
+
+
 def test_schema_knows_every_registered_model_kind():
     from rnainteract.models import MODEL_KINDS
 

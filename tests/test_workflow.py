@@ -70,9 +70,15 @@ def test_default_dry_run_plans_every_benchmark(tmp_path, shared_data):
         ("embed", 3),  # RNA-FM and BioBERT (RNAs), ESM-2 t6_8M (proteins) of rpi369
         ("tune_model", 4),  # ESM2_AMPS on rpi369 x 4 splits
         ("train_view_model", 24),  # 6 embedding-based models on rpi369 x 4 splits
-        ("evaluate_model", 120),
+        ("evaluate_model", 139),  # 120 + miRNA: 2 x (2 site models + 4 seed rules) + 7 gene rows
         ("plot_importance", 12),  # ESM2_AMPS, ESM2_AMP_CSE, AE_RF
-        ("plot_roc", 24),
+        ("plot_roc", 27),  # 24 + miraw_site cv/heldout + miraw_gene balanced10
+        ("mirna_site_data", 1),
+        ("mirna_gene_data", 1),
+        ("train_mirna_site_model", 4),  # 2 site models x (cv fold 0, heldout)
+        ("score_mirna_genes", 2),
+        ("train_mirna_mil", 1),  # on the segment-embedding model only
+        ("mirna_seed_baselines", 1),
     ):
         assert any(line.split() == [rule, str(count)] for line in out.splitlines()), (rule, out)
 
@@ -356,3 +362,66 @@ def test_ppi_branch_through_the_workflow(tiny_run, tmp_path, shared_data):
     assert (row.dataset, row.split, row.model, row.n_test) == ("ppi_pan", "random", "tiny_amps", 30)
     stats = json.loads((workdir / "results/ppi/pan/stats.json").read_text())
     assert stats["n_rows_read"] == 72_184 and stats["n_pairs_kept"] == 90
+
+
+def test_mirna_branch_through_the_workflow(tiny_run, tmp_path, shared_data):
+    """The miRNA-target branch on the real miRAW files with a tiny model: site-level rows (CV
+    fold 0 and the held-out file), gene-level rows (ten splits as folds: max, MIL, seed rules)
+    in the summary table, ROC figures, and the data statistics."""
+    pytest.importorskip("torch")
+    workdir, config = tiny_run
+    cfg = yaml.safe_load(config.read_text())
+    default = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    mirna = default["mirna"]
+    for name in mirna["site_train"] + mirna["site_test"] + mirna["gene_splits"]:
+        cfg["sources"][name] = default["sources"][name]
+    cfg["mirror_dirs"].append(str(shared_data))
+    tiny = {"d_model": 8, "channels": 8, "n_heads": 2, "n_layers": 1, "dim_feedforward": 16}
+    cfg["mirna"] = {
+        **mirna,
+        "max_train_sites": 300,
+        "params": {**tiny, "max_epochs": 1, "batch_size": 32},
+        "mil": {"n_splits": 3, "max_instances": 8, "params": {"max_epochs": 2}},
+        "baselines": ["8mer", "6mer"],
+    }
+    cfg["targets"]["mirna"] = True
+    changed = tmp_path / "mirna.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    target = "results/summary/metrics.tsv"
+    figures = [
+        "results/figures/miraw_site/cv.roc.png",
+        "results/figures/miraw_site/heldout.roc.png",
+        "results/figures/miraw_gene/balanced10.roc.png",
+    ]
+    snakemake("--cores", "2", target, *figures, "--configfile", str(changed), workdir=workdir)
+    summary = pd.read_csv(workdir / target, sep="\t")
+    rows = summary[summary.dataset.str.startswith("miraw")].set_index(["dataset", "split", "model"])
+    site_models = ["mirna_cnn_transformer", "mirna_cnn_transformer_seg", "seed_6mer", "seed_8mer"]
+    expected = [("miraw_site", split, m) for split in ("cv", "heldout") for m in site_models] + [
+        ("miraw_gene", "balanced10", m)
+        for m in (
+            "mirna_cnn_transformer_max",
+            "mirna_cnn_transformer_seg_max",
+            "mirna_cnn_transformer_seg_mil",
+            "seed_6mer",
+            "seed_8mer",
+        )
+    ]
+    assert sorted(rows.index) == sorted(expected)
+    # fold 0 of 10 over the 50,120 training sites; the held-out file; 10 x 1,096 gene pairs
+    assert rows.loc[("miraw_site", "cv", "seed_6mer"), "n_test"] == 5012
+    assert rows.loc[("miraw_site", "heldout", "mirna_cnn_transformer"), "n_test"] == 12_532
+    gene = rows.loc["miraw_gene"]
+    assert (gene.n_test == 10_960).all() and gene.auroc_sd.notna().all()  # sd over 10 splits
+    # the seed rules are deterministic and far better than chance at site level
+    assert rows.loc[("miraw_site", "heldout", "seed_6mer"), "auroc"] > 0.8
+    for figure in figures:
+        assert (workdir / figure).stat().st_size > 0
+    stats = json.loads((workdir / "results/mirna/sites.stats.json").read_text())
+    assert stats["n_train"] == 50_120 and stats["n_test"] == 12_532
+    assert stats["orientation"]["6mer_rate_as_read_label1"] > 0.7
+    genes = json.loads((workdir / "results/mirna/gene_pairs.stats.json").read_text())
+    assert genes["n_pairs"] == 5928 and genes["pairs_in_every_split"] == {
+        "label0": 548,
+        "label1": 0,
+    }

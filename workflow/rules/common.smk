@@ -37,9 +37,14 @@ VIEW_MODELS = _alternatives(
 )
 
 
+# miRNA-target branch (workflow/rules/mirna.smk): its datasets, splits and site models
+MIRNA_SPLITS = {"miraw_site": ["cv", "heldout"], "miraw_gene": ["balanced10"]}
+MIRNA_MODELS = _alternatives(config.get("mirna", {}).get("models", {}))
+
+
 wildcard_constraints:
     dataset="[a-z][a-z0-9_]*",
-    split="|".join(SPLIT_NAMES),
+    split="|".join(SPLIT_NAMES + [s for splits in MIRNA_SPLITS.values() for s in splits]),
     model="[a-z][a-z0-9_]*",
 
 
@@ -109,6 +114,19 @@ def check_config():
     for name in config["targets"].get("ppi", []):
         if name not in config.get("ppi", {}):
             raise ValueError(f"config: targets.ppi names {name!r}, not under ppi")
+    if config["targets"].get("mirna") and "mirna" not in config:
+        raise ValueError("config: targets.mirna is true but there is no `mirna` section")
+    mirna = config.get("mirna", {})
+    for role in ("site_train", "site_test", "gene_splits"):
+        for source in mirna.get(role, []):
+            if source not in config["sources"]:
+                raise ValueError(f"config: mirna.{role} names unknown source {source!r}")
+    for name in mirna.get("models", {}):
+        if name.endswith(("_max", "_mil")) or name.startswith("seed_"):
+            raise ValueError(
+                f"config: mirna.models.{name}: names ending _max/_mil or starting seed_ are "
+                "taken by the gene-level rows and the baselines"
+            )
     for name, spec in config.get("embedders", {}).items():
         for file, source in spec.get("weights", {}).items():
             if source not in config["sources"]:
@@ -371,6 +389,12 @@ def get_view_model_inputs(wildcards):
 
 def get_split_predictions(wildcards):
     """Predictions of every target model trained on one dataset x split."""
+    if wildcards.dataset in MIRNA_SPLITS:
+        return {
+            model: path
+            for (dataset, split, model), path in mirna_prediction_files().items()
+            if (dataset, split) == (wildcards.dataset, wildcards.split)
+        }
     return {
         model: f"results/predictions/{wildcards.dataset}/{wildcards.split}/{model}.parquet"
         for model in config["targets"]["models"]
@@ -386,13 +410,67 @@ def get_metric_files():
         for split in t["splits"]
         for model in t["models"]
         if dataset in model_datasets(model)
-    ]
+    ] + [f"results/metrics/{d}/{s}/{m}.json" for d, s, m in mirna_prediction_files()]
 
 
 def get_dataset_files(pattern, base=False):
     """``pattern`` expanded over the target datasets (or their bases), in config order."""
     names = config["targets"]["datasets"]
     return expand(pattern, dataset=[base_dataset(n) for n in names] if base else names)
+
+
+def mirna_enabled():
+    return bool(config["targets"].get("mirna")) and "mirna" in config
+
+
+def get_mirna_sources(role):
+    """Local paths of the miRNA branch's sources for ``role`` (site_train, site_test,
+    gene_splits), in config order."""
+    return [source_path(name) for name in config.get("mirna", {}).get(role, [])]
+
+
+def get_mirna_params(wildcards):
+    """A site model's hyperparameters: shared ``mirna.params``, its overrides, its
+    segment-embedding switch."""
+    spec = config["mirna"]["models"][wildcards.model]
+    return {
+        **config["mirna"].get("params", {}),
+        **spec.get("params", {}),
+        "segment_embedding": spec.get("segment_embedding", True),
+    }
+
+
+def mirna_model_names():
+    """Model names of the miRNA branch's rows: dataset -> split -> models."""
+    m = config["mirna"]
+    sites = list(m["models"])
+    baselines = [f"seed_{b}" for b in m.get("baselines", [])]
+    genes = [f"{n}_max" for n in sites] + [f"{n}_mil" for n in sites if m["models"][n].get("mil")]
+    return {
+        "miraw_site": {split: sites + baselines for split in MIRNA_SPLITS["miraw_site"]},
+        "miraw_gene": {"balanced10": genes + baselines},
+    }
+
+
+def mirna_prediction_files():
+    """(dataset, split, model) -> predictions path of every miRNA-branch row."""
+    if not mirna_enabled():
+        return {}
+    return {
+        (dataset, split, model): f"results/predictions/{dataset}/{split}/{model}.parquet"
+        for dataset, splits in mirna_model_names().items()
+        for split, models in splits.items()
+        for model in models
+    }
+
+
+def get_mirna_baseline_outputs():
+    """<dataset>__<split>__seed_<type> -> predictions path of the seed-match baselines."""
+    return {
+        "__".join(key): path
+        for key, path in mirna_prediction_files().items()
+        if key[2].startswith("seed_")
+    }
 
 
 def get_ppi_spec(wildcards):
@@ -466,6 +544,15 @@ def get_final_targets():
         ),
         *expand("results/datasets/{dataset}/card.html", dataset=t["datasets"]),
         *get_importance_figures(),
+        *(
+            [
+                f"results/figures/{dataset}/{split}.roc.png"
+                for dataset, splits in MIRNA_SPLITS.items()
+                for split in splits
+            ]
+            if mirna_enabled()
+            else []
+        ),
         *(["results/summary/ppi_metrics.tsv"] if t.get("ppi") else []),
         *[
             f"results/embeddings/{name}/{embedding_molecule(name)}.parquet"
@@ -497,3 +584,5 @@ localrules:
     summarize_datasets,
     evaluate_ppi_model,
     summarize_ppi,
+    mirna_gene_data,
+    mirna_site_data,
