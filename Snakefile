@@ -21,6 +21,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/ppi.smk"
 include: "workflow/rules/mirna.smk"
+include: "workflow/rules/rbp.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -103,6 +103,26 @@ def test_mirna_models_build_with_their_params(layer):
     MILClassifier(**mirna["mil"]["params"])
 
 
+@pytest.mark.parametrize("layer", ["default", "paper"])
+def test_rbp_models_build_with_their_params(layer):
+    """The RBP branch's CNN and MMFA parameters are fields of their estimators, and every MMFA
+    variant reads known views."""
+    pytest.importorskip("torch")
+    from rnainteract.models.mmfa import VIEWS, MMFAClassifier, ViewCNNClassifier
+
+    config = CONFIG
+    if layer == "paper":
+        config = _merged(CONFIG, yaml.safe_load((REPO / "config/paper.yaml").read_text()))
+    rbp = config["rbp"]
+    for view in VIEWS:
+        ViewCNNClassifier(view=view, **rbp["cnn"])
+    for name, spec in rbp["models"].items():
+        MMFAClassifier(**{**rbp["mmfa"], **spec.get("params", {})})
+        assert set(spec["views"]) <= set(VIEWS), name
+    with pytest.raises(TypeError):
+        MMFAClassifier(**rbp["mmfa"], no_such_parameter=1)
+
+
 def test_schema_knows_every_registered_model_kind():
     from rnainteract.models import MODEL_KINDS
 
@@ -119,7 +139,14 @@ def test_schema_refuses_a_bad_policy():
 # current-release databases: no fixed checksum (they change with each release)
 RELEASE_SOURCES = {"rfam_cm", "rfam_clanin", "pfam_hmm", "pfam_clans"}
 # the mirror holds CSV conversions of these .xlsx files: no checksum fits both (config comment)
-CONVERTED_SOURCES = {"esm2amp_pan_positives", "esm2amp_pan_negatives", "esm2amp_pan_proteins"}
+CONVERTED_SOURCES = {"esm2amp_pan_positives", "esm2amp_pan_negatives", "esm2amp_pan_proteins"} | {
+    # EDCNN's plain FASTA upstream, gzipped in the mirror
+    name
+    for name in CONFIG["sources"]
+    if name.startswith("edcnn_")
+}
+# the full RNAcommender / AURA files: not in the mirror, so no checksum could be taken here
+UNAVAILABLE_SOURCES = {"rnacommender_interactions", "rnacommender_utrs", "aura_utrs"}
 
 
 def test_default_sources_are_pinned():
@@ -133,7 +160,12 @@ def test_default_sources_are_pinned():
         if name in RELEASE_SOURCES:
             assert entry["url"].startswith("https://ftp.ebi.ac.uk/pub/databases/"), name
             continue
-        if name in CONVERTED_SOURCES:
+        if name == "aura_utrs":  # the AURA download site, not GitHub
+            assert (
+                entry["url"].startswith("http://aura.science.unitn.it/") and "sha256" not in entry
+            )
+            continue
+        if name in CONVERTED_SOURCES | UNAVAILABLE_SOURCES:
             assert "sha256" not in entry, name
         else:
             assert re.fullmatch(r"[0-9a-f]{64}", entry["sha256"]), name

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -70,15 +71,21 @@ def test_default_dry_run_plans_every_benchmark(tmp_path, shared_data):
         ("embed", 3),  # RNA-FM and BioBERT (RNAs), ESM-2 t6_8M (proteins) of rpi369
         ("tune_model", 4),  # ESM2_AMPS on rpi369 x 4 splits
         ("train_view_model", 24),  # 6 embedding-based models on rpi369 x 4 splits
-        ("evaluate_model", 139),  # 120 + miRNA: 2 x (2 site models + 4 seed rules) + 7 gene rows
+        # 120 + miRNA: 2 x (2 site models + 4 seed rules) + 7 gene rows + RBP: 3 CNNs + 2 MMFAs
+        ("evaluate_model", 144),
         ("plot_importance", 12),  # ESM2_AMPS, ESM2_AMP_CSE, AE_RF
-        ("plot_roc", 27),  # 24 + miraw_site cv/heldout + miraw_gene balanced10
+        ("plot_roc", 28),  # 24 + miraw_site cv/heldout + miraw_gene balanced10 + aura_rbp8
         ("mirna_site_data", 1),
         ("mirna_gene_data", 1),
         ("train_mirna_site_model", 4),  # 2 site models x (cv fold 0, heldout)
         ("score_mirna_genes", 2),
         ("train_mirna_mil", 1),  # on the segment-embedding model only
         ("mirna_seed_baselines", 1),
+        ("rbp_task", 1),
+        ("train_rbp_cnn", 3),  # rna, amino, dipeptide
+        ("train_mmfa", 2),  # mmfa, mmfa_ma (paper.yaml adds the three double views)
+        ("evaluate_multilabel", 5),
+        ("summarize_multilabel", 1),
     ):
         assert any(line.split() == [rule, str(count)] for line in out.splitlines()), (rule, out)
 
@@ -425,3 +432,44 @@ def test_mirna_branch_through_the_workflow(tiny_run, tmp_path, shared_data):
         "label0": 548,
         "label1": 0,
     }
+
+
+def test_rbp_branch_through_the_workflow(tiny_run, tmp_path, shared_data):
+    """The RBP multi-label branch on a subsample of the real 8-RBP AURA task with tiny CNNs:
+    single-view CNNs, MMFA and its ablations → multilabel_metrics.tsv and label-pooled rows in
+    metrics.tsv."""
+    pytest.importorskip("torch")
+    workdir, config = tiny_run
+    cfg = yaml.safe_load(config.read_text())
+    default = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    task = default["rbp"]["tasks"]["aura_rbp8"]
+    for name in list(task["positives"].values()) + task["negatives"]:
+        cfg["sources"][name] = default["sources"][name]
+    cfg["mirror_dirs"].append(str(shared_data))
+    cfg["rbp"] = {
+        "tasks": {"aura_rbp8": {**task, "max_rnas": 60}},
+        "cnn": {"kernels": 4, "hidden": 8, "max_epochs": 1, "batch_size": 16},
+        "mmfa": {"k": 4, "max_epochs": 1, "batch_size": 16},
+        "models": {
+            "mmfa": {"views": ["rna", "amino", "dipeptide"]},
+            "mmfa_ma": {"views": ["rna", "amino", "dipeptide"], "params": {"attention": False}},
+        },
+    }
+    cfg["targets"]["rbp"] = ["aura_rbp8"]
+    changed = tmp_path / "rbp.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    targets = ["results/summary/multilabel_metrics.tsv", "results/summary/metrics.tsv"]
+    snakemake("--cores", "2", *targets, "--configfile", str(changed), workdir=workdir)
+    multilabel = pd.read_csv(workdir / targets[0], sep="\t").set_index("model")
+    models = ["cnn_amino", "cnn_dipeptide", "cnn_rna", "mmfa", "mmfa_ma"]
+    assert sorted(multilabel.index) == models
+    assert (multilabel.n_test == 12).all()  # 20 % of 60 RNAs
+    # the paper's one-error is 1 - exact match; the standard one-error is its own number
+    assert np.allclose(multilabel.one_error_paper, 1 - multilabel.exact_match, atol=1e-4)
+    assert multilabel.weighted_auc.between(0, 1).all()
+    summary = pd.read_csv(workdir / targets[1], sep="\t")
+    rows = summary[summary.dataset == "aura_rbp8"]
+    assert sorted(rows.model) == models and set(rows.split) == {"random"}
+    assert (rows.n_test == 12 * 9).all()  # (RNA, label) rows: 8 RBPs + negative
+    stats = json.loads((workdir / "results/rbp/aura_rbp8/stats.json").read_text())
+    assert stats["n_rnas"] == 60 and stats["labels"][-1] == "negative"

@@ -40,6 +40,9 @@ VIEW_MODELS = _alternatives(
 # miRNA-target branch (workflow/rules/mirna.smk): its datasets, splits and site models
 MIRNA_SPLITS = {"miraw_site": ["cv", "heldout"], "miraw_gene": ["balanced10"]}
 MIRNA_MODELS = _alternatives(config.get("mirna", {}).get("models", {}))
+# RBP multi-label branch (workflow/rules/rbp.smk): its MMFA variants
+RBP_MODELS = _alternatives(config.get("rbp", {}).get("models", {}))
+RBP_VIEWS = ["rna", "amino", "dipeptide"]
 
 
 wildcard_constraints:
@@ -116,6 +119,26 @@ def check_config():
             raise ValueError(f"config: targets.ppi names {name!r}, not under ppi")
     if config["targets"].get("mirna") and "mirna" not in config:
         raise ValueError("config: targets.mirna is true but there is no `mirna` section")
+    rbp = config.get("rbp", {})
+    for name in config["targets"].get("rbp", []):
+        if name not in rbp.get("tasks", {}):
+            raise ValueError(f"config: targets.rbp names {name!r}, not under rbp.tasks")
+    for name, spec in rbp.get("tasks", {}).items():
+        roles = (
+            list(spec.get("positives", {}).values()) + spec.get("negatives", [])
+            if spec["parser"] == "edcnn_sets"
+            else [spec[k] for k in ("interactions", "utrs", "negatives_fasta") if k in spec]
+        )
+        if spec["parser"] == "edcnn_sets" and not spec.get("positives"):
+            raise ValueError(f"config: rbp.tasks.{name} (edcnn_sets) needs positives")
+        if spec["parser"] == "rnacommender" and not {"interactions", "utrs"} <= set(spec):
+            raise ValueError(f"config: rbp.tasks.{name} (rnacommender) needs interactions and utrs")
+        for source in roles:
+            if source not in config["sources"]:
+                raise ValueError(f"config: rbp.tasks.{name} names unknown source {source!r}")
+    for name in rbp.get("models", {}):
+        if name.startswith("cnn_"):
+            raise ValueError(f"config: rbp.models.{name}: names starting cnn_ are the view CNNs")
     mirna = config.get("mirna", {})
     for role in ("site_train", "site_test", "gene_splits"):
         for source in mirna.get(role, []):
@@ -389,6 +412,11 @@ def get_view_model_inputs(wildcards):
 
 def get_split_predictions(wildcards):
     """Predictions of every target model trained on one dataset x split."""
+    if wildcards.dataset in rbp_tasks():
+        return {
+            model: f"results/predictions/{wildcards.dataset}/random/{model}.parquet"
+            for model in rbp_model_names()
+        }
     if wildcards.dataset in MIRNA_SPLITS:
         return {
             model: path
@@ -410,7 +438,13 @@ def get_metric_files():
         for split in t["splits"]
         for model in t["models"]
         if dataset in model_datasets(model)
-    ] + [f"results/metrics/{d}/{s}/{m}.json" for d, s, m in mirna_prediction_files()]
+    ] + [
+        f"results/metrics/{d}/{s}/{m}.json" for d, s, m in mirna_prediction_files()
+    ] + [
+        f"results/metrics/{task}/random/{model}.json"
+        for task in rbp_tasks()
+        for model in rbp_model_names()
+    ]
 
 
 def get_dataset_files(pattern, base=False):
@@ -471,6 +505,55 @@ def get_mirna_baseline_outputs():
         for key, path in mirna_prediction_files().items()
         if key[2].startswith("seed_")
     }
+
+
+def rbp_tasks():
+    return config["targets"].get("rbp", [])
+
+
+def rbp_model_names():
+    """Model names of an RBP task's rows: the three single-view CNNs and the MMFA variants."""
+    return [f"cnn_{view}" for view in RBP_VIEWS] + list(config["rbp"].get("models", {}))
+
+
+def get_rbp_task_inputs(wildcards):
+    """Local paths of a task's sources, named by role (positives as `positive__<label>`)."""
+    spec = config["rbp"]["tasks"][wildcards.task]
+    if spec["parser"] == "edcnn_sets":
+        inputs = {
+            f"positive__{label}": source_path(source)
+            for label, source in spec["positives"].items()
+        }
+        inputs["negatives"] = [source_path(source) for source in spec["negatives"]]
+        return inputs
+    return {
+        role: source_path(spec[key])
+        for role, key in (("interactions", "interactions"), ("utrs", "utrs"), ("negatives", "negatives_fasta"))
+        if key in spec
+    }
+
+
+def get_rbp_task_spec(wildcards):
+    return config["rbp"]["tasks"][wildcards.task]
+
+
+def get_rbp_model_views(wildcards):
+    """Deep-feature files of the views an MMFA variant reads (named by view, in order)."""
+    views = config["rbp"]["models"][wildcards.model]["views"]
+    return {view: f"results/rbp/{wildcards.task}/features/{view}.npz" for view in views}
+
+
+def get_rbp_model_params(wildcards):
+    spec = config["rbp"]["models"][wildcards.model]
+    return {**config["rbp"].get("mmfa", {}), **spec.get("params", {})}
+
+
+def get_rbp_metric_files():
+    return [
+        f"results/rbp/{task}/metrics/{model}.json"
+        for task in rbp_tasks()
+        for model in rbp_model_names()
+    ]
 
 
 def get_ppi_spec(wildcards):
@@ -554,6 +637,8 @@ def get_final_targets():
             else []
         ),
         *(["results/summary/ppi_metrics.tsv"] if t.get("ppi") else []),
+        *(["results/summary/multilabel_metrics.tsv"] if rbp_tasks() else []),
+        *[f"results/figures/{task}/random.roc.png" for task in rbp_tasks()],
         *[
             f"results/embeddings/{name}/{embedding_molecule(name)}.parquet"
             for name in t.get("embeddings", [])
@@ -586,3 +671,5 @@ localrules:
     summarize_ppi,
     mirna_gene_data,
     mirna_site_data,
+    evaluate_multilabel,
+    summarize_multilabel,

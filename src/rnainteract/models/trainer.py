@@ -9,7 +9,10 @@ weights, the config and the training history together.
 
 Inputs are NumPy arrays, so that feature tables and embedding matrices feed it alike: a model's
 ``forward`` takes the batch slices of ``inputs`` (in order) and returns ``(batch,)`` logits
-(``loss="bce"``) or a tensor shaped like the target (``loss="mse"``, autoencoders).
+(``loss="bce"``; ``(batch, n_labels)`` for multi-label targets) or a tensor shaped like the
+target (``loss="mse"``, autoencoders). A model may instead return ``(output, auxiliary_loss)``:
+the scalar auxiliary loss (already weighted, e.g. MMFA's adversarial and orthogonality terms) is
+added to the loss, and :func:`predict` returns the output only.
 """
 
 from __future__ import annotations
@@ -137,6 +140,19 @@ def _loss_fn(name: str):
     return nn.BCEWithLogitsLoss() if name == "bce" else nn.MSELoss()
 
 
+def _split_output(out) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``(output, auxiliary loss or None)`` of a model's forward (module docstring)."""
+    if isinstance(out, tuple):
+        return out[0], out[1]
+    return out, None
+
+
+def _total_loss(fn, out, target: torch.Tensor) -> torch.Tensor:
+    output, auxiliary = _split_output(out)
+    loss = fn(output, target)
+    return loss if auxiliary is None else loss + auxiliary
+
+
 def evaluate_loss(
     model: nn.Module,
     inputs: Sequence[np.ndarray],
@@ -153,7 +169,8 @@ def evaluate_loss(
     with torch.inference_mode():
         for start in range(0, len(y), batch_size):
             out = model(*(t[start : start + batch_size] for t in tensors))
-            total += float(fn(out, y[start : start + batch_size])) * len(out)
+            batch = y[start : start + batch_size]
+            total += float(_total_loss(fn, out, batch)) * len(batch)
     return total / max(1, len(y))
 
 
@@ -164,7 +181,8 @@ def predict(model: nn.Module, inputs: Sequence[np.ndarray], *, batch_size: int =
     out = []
     with torch.inference_mode():
         for start in range(0, len(tensors[0]), batch_size):
-            out.append(model(*(t[start : start + batch_size] for t in tensors)).float().numpy())
+            output, _ = _split_output(model(*(t[start : start + batch_size] for t in tensors)))
+            out.append(output.float().numpy())
     return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
 
 
@@ -223,7 +241,7 @@ def fit(
         for start, stop in _batch_bounds(n, config.batch_size):
             idx = order[start:stop]
             opt.zero_grad(set_to_none=True)
-            loss = fn(model(*(t[idx] for t in tensors)), y[idx])
+            loss = _total_loss(fn, model(*(t[idx] for t in tensors)), y[idx])
             loss.backward()
             opt.step()
             schedule.step()
