@@ -455,14 +455,42 @@ def test_rbp_branch_through_the_workflow(tiny_run, tmp_path, shared_data):
             "mmfa_ma": {"views": ["rna", "amino", "dipeptide"], "params": {"attention": False}},
         },
     }
-    cfg["targets"]["rbp"] = ["aura_rbp8"]
+    # the full-data parser through the same rules: RNAcommender-format files at the paths of
+    # the configured sources (a tiny hand-made stand-in for interactions_HT.txt, utrs.fa and
+    # AURA's UTR_hg19.fasta)
+    mirror = tmp_path / "mirror"
+    rng = np.random.default_rng(0)
+    utrs = {f"uc{i:03d}.1_3UTR": "".join(rng.choice(list("ACGU"), 120 + 7 * i)) for i in range(24)}
+    lines = [f"RBP{(i * 7) % 3} {u}" for i, u in enumerate(list(utrs)[:16])]
+    lines += [f"RBP2 {u}" for u in list(utrs)[:4]] + ["RBP1 uc999.1_3UTR"]  # one unknown UTR
+    for name, text in (
+        ("rnacommender_interactions", "\n".join(lines) + "\n"),
+        ("rnacommender_utrs", "".join(f">{u}\n{seq}\n" for u, seq in list(utrs.items())[:16])),
+        ("aura_utrs", "".join(f">{u}\n{seq}\n" for u, seq in utrs.items())),
+    ):
+        cfg["sources"][name] = default["sources"][name]
+        path = mirror / default["sources"][name]["path"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    cfg["mirror_dirs"].append(str(mirror))
+    cfg["rbp"]["tasks"]["aura_rbp67"] = {
+        **default["rbp"]["tasks"]["aura_rbp67"],
+        "test_fraction": 0.25,
+    }
+    cfg["targets"]["rbp"] = ["aura_rbp8", "aura_rbp67"]
     changed = tmp_path / "rbp.yaml"
     changed.write_text(yaml.safe_dump(cfg))
     targets = ["results/summary/multilabel_metrics.tsv", "results/summary/metrics.tsv"]
     snakemake("--cores", "2", *targets, "--configfile", str(changed), workdir=workdir)
-    multilabel = pd.read_csv(workdir / targets[0], sep="\t").set_index("model")
+    table = pd.read_csv(workdir / targets[0], sep="\t")
+    multilabel = table[table.dataset == "aura_rbp8"].set_index("model")
     models = ["cnn_amino", "cnn_dipeptide", "cnn_rna", "mmfa", "mmfa_ma"]
     assert sorted(multilabel.index) == models
+    full = json.loads((workdir / "results/rbp/aura_rbp67/stats.json").read_text())
+    # 16 bound UTRs + as many unbound AURA UTRs as the largest RBP has targets (RBP2: 8)
+    assert full["labels"] == ["RBP0", "RBP1", "RBP2", "negative"] and full["missing_utrs"] == 1
+    assert full["n_rnas"] == 24 and full["label_counts_kept"]["negative"] == 8
+    assert set(table[table.dataset == "aura_rbp67"].model) == set(models)
     assert (multilabel.n_test == 12).all()  # 20 % of 60 RNAs
     # the paper's one-error is 1 - exact match; the standard one-error is its own number
     assert np.allclose(multilabel.one_error_paper, 1 - multilabel.exact_match, atol=1e-4)
