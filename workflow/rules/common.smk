@@ -432,19 +432,21 @@ def get_split_predictions(wildcards):
 
 def get_metric_files():
     t = config["targets"]
-    return [
-        f"results/metrics/{dataset}/{split}/{model}.json"
-        for dataset in t["datasets"]
-        for split in t["splits"]
-        for model in t["models"]
-        if dataset in model_datasets(model)
-    ] + [
-        f"results/metrics/{d}/{s}/{m}.json" for d, s, m in mirna_prediction_files()
-    ] + [
-        f"results/metrics/{task}/random/{model}.json"
-        for task in rbp_tasks()
-        for model in rbp_model_names()
-    ]
+    return (
+        [
+            f"results/metrics/{dataset}/{split}/{model}.json"
+            for dataset in t["datasets"]
+            for split in t["splits"]
+            for model in t["models"]
+            if dataset in model_datasets(model)
+        ]
+        + [f"results/metrics/{d}/{s}/{m}.json" for d, s, m in mirna_prediction_files()]
+        + [
+            f"results/metrics/{task}/random/{model}.json"
+            for task in rbp_tasks()
+            for model in rbp_model_names()
+        ]
+    )
 
 
 def get_dataset_files(pattern, base=False):
@@ -521,14 +523,17 @@ def get_rbp_task_inputs(wildcards):
     spec = config["rbp"]["tasks"][wildcards.task]
     if spec["parser"] == "edcnn_sets":
         inputs = {
-            f"positive__{label}": source_path(source)
-            for label, source in spec["positives"].items()
+            f"positive__{label}": source_path(source) for label, source in spec["positives"].items()
         }
         inputs["negatives"] = [source_path(source) for source in spec["negatives"]]
         return inputs
     return {
         role: source_path(spec[key])
-        for role, key in (("interactions", "interactions"), ("utrs", "utrs"), ("negatives", "negatives_fasta"))
+        for role, key in (
+            ("interactions", "interactions"),
+            ("utrs", "utrs"),
+            ("negatives", "negatives_fasta"),
+        )
         if key in spec
     }
 
