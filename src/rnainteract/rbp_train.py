@@ -29,7 +29,8 @@ import pyarrow.parquet as pq
 
 from rnainteract.io import atomic_path, write_json, write_parquet, write_tsv
 from rnainteract.rbp import (
-    amino_tokens,
+    ENCODED_LENGTH,
+    amino_tokens_batch,
     build_multilabel_from_sets,
     dipeptide_counts,
     multilabel_metrics,
@@ -56,13 +57,14 @@ def encode_views(sequences: Sequence[str]) -> dict[str, np.ndarray]:
     """The three compact views of each RNA (:mod:`rnainteract.rbp`): ``rna`` (n, 2710) uint8
     base codes, ``amino`` (n, 2710) uint8 three-frame codon translation, ``dipeptide`` (n, 440)
     uint16 0-gap dipeptide counts (expanded to one-hot / histograms inside the models)."""
-    rna = np.stack([rna_tokens(s) for s in sequences]) if len(sequences) else np.zeros((0, 2710))
-    amino = np.stack([amino_tokens(t) for t in rna]) if len(rna) else np.zeros((0, 2710))
-    counts = dipeptide_counts(amino) if len(amino) else np.zeros((0, 440))
+    rna = np.zeros((len(sequences), ENCODED_LENGTH), dtype=np.uint8)
+    for i, sequence in enumerate(sequences):
+        rna[i] = rna_tokens(sequence)
+    amino = amino_tokens_batch(rna)
     return {
-        "rna": rna.astype(np.uint8),
+        "rna": rna,
         "amino": amino.astype(np.uint8),
-        "dipeptide": np.asarray(counts).astype(np.uint16),
+        "dipeptide": dipeptide_counts(amino).astype(np.uint16),
     }
 
 
