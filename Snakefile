@@ -12,6 +12,7 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/sources.smk"
+include: "workflow/rules/rnainter.smk"
 include: "workflow/rules/annotate.smk"
 include: "workflow/rules/datasets.smk"
 include: "workflow/rules/splits.smk"

@@ -147,6 +147,11 @@ CONVERTED_SOURCES = {"esm2amp_pan_positives", "esm2amp_pan_negatives", "esm2amp_
 }
 # the full RNAcommender / AURA files: not in the mirror, so no checksum could be taken here
 UNAVAILABLE_SOURCES = {"rnacommender_interactions", "rnacommender_utrs", "aura_utrs"}
+# databases' own bulk downloads (updated in place: no sha256), fetched only with targets.rnainter
+DATABASE_DOWNLOADS = {
+    "rnainter_rp": "http://www.rnainter.org/raidMedia/download/",
+    "noncode_fasta": "http://www.noncode.org/datadownload/",
+}
 
 
 def test_default_sources_are_pinned():
@@ -159,6 +164,9 @@ def test_default_sources_are_pinned():
             continue
         if name in RELEASE_SOURCES:
             assert entry["url"].startswith("https://ftp.ebi.ac.uk/pub/databases/"), name
+            continue
+        if name in DATABASE_DOWNLOADS:
+            assert entry["url"].startswith(DATABASE_DOWNLOADS[name]) and "sha256" not in entry
             continue
         if name == "aura_utrs":  # the AURA download site, not GitHub
             assert (

@@ -501,3 +501,162 @@ def test_rbp_branch_through_the_workflow(tiny_run, tmp_path, shared_data):
     assert (rows.n_test == 12 * 9).all()  # (RNA, label) rows: 8 RBPs + negative
     stats = json.loads((workdir / "results/rbp/aura_rbp8/stats.json").read_text())
     assert stats["n_rnas"] == 60 and stats["labels"][-1] == "negative"
+
+
+def rnainter_fixture_rows(data) -> list[str]:
+    """A small RNAInter-format table over the fake services' ids (real sequences behind them).
+
+    Kept pairs: gene RNAs (NCBI) x UniProt proteins and NCBI protein genes, Ensembl RNAs,
+    miRBase miRNAs by name and accession; dropped on purpose: mRNA, an unknown category, a
+    mouse row, an RNA-RNA row, an unknown prefix, a gene without RefSeq RNA, an unknown miRNA,
+    Ensembl RNAs with N; one row lists its protein first; one pair is listed twice; one protein
+    has more interactions than the cap (5)."""
+    genes = sorted(data.gene_truth["rna"])
+    accessions = sorted(data.uniprot)
+    ensembl = sorted(data.ensembl)
+    rows = []
+
+    def add(rna, rna_cat, protein, protein_cat, rna_raw, protein_raw, score=0.5, sp="Homo sapiens"):
+        rid = f"RP{len(rows) + 1:08d}"
+        fields = [rid, rna, rna_cat, sp, protein, protein_cat, sp, rna_raw, protein_raw]
+        rows.append("\t".join([*fields, f"{score:.4f}", "N/A", "HITS-CLIP", "N/A"]))
+
+    for i, gene in enumerate(genes[:12]):  # lncRNA genes x UniProt proteins
+        add(f"LNC{gene}", "lncRNA", f"PR{i % 4}", "RBP", f"NCBI:{gene}",
+            f"UniProt:{accessions[i % 4]}", 0.2 + i / 100)  # fmt: skip
+    for i, gene in enumerate(genes[12:20]):  # snoRNAs x NCBI protein genes
+        add(f"SNO{gene}", "snoRNA", f"TF{gene}", "TF", f"NCBI:{gene}",
+            f"NCBI:{genes[30 + i % 3]}")  # fmt: skip
+    with_n = [e for e in ensembl if "N" in data.ensembl[e]][:3]
+    clean = [e for e in ensembl if set(data.ensembl[e]) <= set("ACGTU")][:3]
+    for i, stable in enumerate(with_n + clean):  # 3 with N (invalid letters), then 3 clean
+        add(f"ENS{i}", "ncRNA", "PR0", "RBP", f"Ensembl:{stable}", f"UniProt:{accessions[0]}")
+    for gene in genes[40:47]:  # PR1 gets more interactions than the cap (5)
+        add(f"LNC{gene}", "lncRNA", "PR1", "RBP", f"NCBI:{gene}", f"UniProt:{accessions[1]}")
+    add("hsa-let-7a-5p", "miRNA", "PR1", "RBP", "miRBase:hsa-let-7a-5p", f"UniProt:{accessions[1]}")
+    add("let-7a", "miRNA", "PR2", "RBP", "miRBase:MIMAT0000062", f"UniProt:{accessions[2]}")
+    add("hsa-miR-x", "miRNA", "PR2", "RBP", "miRBase:hsa-miR-99999-5p", f"UniProt:{accessions[2]}")
+    add("PR3", "RBP", "LNCX", "lncRNA", f"UniProt:{accessions[3]}", f"NCBI:{genes[25]}")  # reversed
+    add("MRNA1", "mRNA", "PR0", "RBP", f"NCBI:{genes[26]}", f"UniProt:{accessions[0]}")
+    add("UNK1", "unknown", "PR0", "RBP", f"NCBI:{genes[27]}", f"UniProt:{accessions[0]}")
+    add("MOUSE1", "lncRNA", "PR0", "RBP", f"NCBI:{genes[28]}", f"UniProt:{accessions[0]}",
+        sp="Mus musculus")  # fmt: skip
+    add("RNU4", "snRNA", "ACTG1", "mRNA", "NCBI:26834", "NCBI:71")  # RNA-RNA
+    add("FB1", "lncRNA", "PR0", "RBP", "FlyBase:FBgn0000001", f"UniProt:{accessions[0]}")
+    add("NOREF", "lncRNA", "PR0", "RBP", "NCBI:79999", f"UniProt:{accessions[0]}")
+    add(f"LNC{genes[0]}", "lncRNA", "PR0", "RBP", f"NCBI:{genes[0]}",
+        f"UniProt:{accessions[0]}", 0.99)  # the same pair again, higher score  # fmt: skip
+    return ["\t".join(R_COLUMNS)] + rows
+
+
+R_COLUMNS = ["RNAInterID", "Interactor1.Symbol", "Category1", "Species1", "Interactor2.Symbol",
+             "Category2", "Species2", "Raw_ID1", "Raw_ID2", "score", "strong", "weak",
+             "predict"]  # fmt: skip
+
+
+def test_rnainter_branch_through_the_workflow(tmp_path, shared_data):
+    """RNAInter end to end on a mirror fixture: a small RNAInter-format tar.gz in a mirror and
+    the three web services answered by a local fake (real sequences, real response formats) →
+    the pair contract, the report tables; a second fetch is answered by the per-id cache; with
+    the dataset `rnainter` targeted, the downstream rules take its pairs unchanged."""
+    import tarfile
+
+    from seqservices import FakeServices, load_real_data
+
+    data = load_real_data(shared_data)
+    mirror = tmp_path / "mirror"
+    table = mirror / "fixture_rnainter.txt"
+    table.parent.mkdir(parents=True)
+    table.write_text("\n".join(rnainter_fixture_rows(data)) + "\n")
+    with tarfile.open(mirror / "Download_data_RP.tar.gz", "w:gz") as archive:
+        archive.add(table, arcname="Download_data_RP.txt")
+    default = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    workdir = tmp_path / "run"
+    config = tiny_config(tmp_path)
+    cfg = yaml.safe_load(config.read_text())
+    cfg["mirror_dirs"] = [str(mirror), str(shared_data)]
+    cfg["sources"]["rnainter_rp"] = {"url": "https://example.org/rp.tar.gz",
+                                     "path": "Download_data_RP.tar.gz"}  # fmt: skip
+    cfg["sources"]["mirbase_mature"] = default["sources"]["mirbase_mature"]
+    with FakeServices(**data.services()) as fake:
+        urls = fake.base_urls
+        rnainter = {**default["rnainter"], "species": ["Homo sapiens"], "max_per_interactor": 5}
+        rnainter["databases"] = {"rna": ["ncbi", "ensembl", "mirbase"],
+                                 "protein": ["ncbi", "uniprot"]}  # fmt: skip
+        rnainter["local_fasta"] = {"mirbase": "mirbase_mature"}
+        rnainter["services"] = {
+            "ncbi": {"base_url": urls["ncbi"], "batch_size": 5, "max_requests_per_s": 50},
+            "uniprot": {"base_url": urls["uniprot"], "batch_size": 3},
+            "ensembl": {"base_url": urls["ensembl"], "batch_size": 4},
+            "timeout_s": 10, "retries": 2, "backoff_s": 0.01,
+        }  # fmt: skip
+        cfg["rnainter"] = rnainter
+        cfg["targets"]["rnainter"] = True
+        config.write_text(yaml.safe_dump(cfg))
+        target = "results/pairs/rnainter.parquet"
+        snakemake("--cores", "2", target, "--configfile", str(config), workdir=workdir)
+        n_requests = len(fake.requests)
+        assert n_requests > 0
+        # the NCBI clamp: 50/s asked, 3/s allowed without an API key (logged)
+        log = (workdir / "logs/rnainter_fetch/ncbi.log").read_text()
+        assert "exceeds the E-utilities limit of 3.0/s without an API key" in log
+        # a forced refetch is answered by the per-id cache: no new request reaches the services
+        snakemake("--cores", "2", target, "--configfile", str(config), "--forcerun",
+                  "rnainter_fetch", workdir=workdir)  # fmt: skip
+        assert len(fake.requests) == n_requests
+
+    pairs = pd.read_parquet(workdir / target)
+    rna = read_fasta_file(workdir / "results/sequences/rnainter/rna.fasta")
+    proteins = read_fasta_file(workdir / "results/sequences/rnainter/proteins.fasta")
+    assert set(pairs.rna_id) == set(rna) and set(pairs.protein_id) == set(proteins)
+    assert (pairs.label == 1).all() and not pairs.duplicated(["rna_id", "protein_id"]).any()
+    assert pairs.rna_id.value_counts().max() <= 5 and pairs.protein_id.value_counts().max() <= 5
+    genes = sorted(data.gene_truth["rna"])
+    # NCBI gene -> its RefSeq RNA (the first accession in sorted order), sequence as served
+    accession, sequence = data.gene_truth["rna"][genes[3]]
+    assert rna[f"ncbi:{genes[3]}"] == sequence.upper().replace("T", "U")
+    assert rna["mirbase:MIMAT0000062"] == rna["mirbase:hsa-let-7a-5p"] == "UGAGGUAGUAGGUUGUAUAGUU"
+    assert proteins[f"uniprot:{sorted(data.uniprot)[1]}"] == data.proteins[sorted(data.uniprot)[1]]
+    reversed_row = pairs[pairs.rna_id == f"ncbi:{genes[25]}"]
+    assert reversed_row.protein_symbol.tolist() == ["PR3"]
+    assert reversed_row.rna_symbol.tolist() == ["LNCX"]
+    twice = pairs[(pairs.rna_id == f"ncbi:{genes[0]}")]
+    assert twice.score.tolist() == [0.99]
+
+    filtering = pd.read_csv(workdir / "results/rnainter/filtering.tsv", sep="\t")
+    steps = ["ingest", "rna_protein", "categories", "species", "map_ids", "sequences", "length",
+             "dedupe", "cap"]  # fmt: skip
+    assert filtering.step.tolist() == steps
+    assert (filtering.rows_in.iloc[1:].values == filtering.rows_out.iloc[:-1].values).all()
+    assert filtering.rows_in.iloc[0] == 44 and filtering.rows_out.iloc[-1] == len(pairs)
+    reasons = " ".join(filtering.reasons.fillna(""))
+    for reason in ("no protein interactor: 1", "rna category mRNA: 1", "rna category unknown: 1",
+                   "rna species Mus musculus: 1", "rna prefix FlyBase: 1",
+                   "rna ncbi not found: 1", "rna mirbase not found: 1",
+                   "rna ensembl invalid letters: 3", "duplicate pair: 1",
+                   "more than 5 interactions of the protein"):  # fmt: skip
+        assert reason in reasons, (reason, reasons)
+    extraction = pd.read_csv(workdir / "results/rnainter/extraction.tsv", sep="\t")
+    by_db = extraction.set_index(["molecule", "database"])
+    assert by_db.loc[("rna", "mirbase"), ["unique_ids", "obtained"]].tolist() == [3, 2]
+    assert by_db.loc[("protein", "uniprot"), "extraction_rate"] == 1.0
+    assert by_db.loc[("rna", "ncbi"), "requests"] == 0  # the forced refetch: all from cache
+    assert by_db.loc[("rna", "ncbi"), "from_cache"] == by_db.loc[("rna", "ncbi"), "unique_ids"]
+    categories = pd.read_csv(workdir / "results/rnainter/categories.tsv", sep="\t")
+    assert abs(categories[categories.molecule == "rna"].share.sum() - 1) < 1e-3
+
+    # downstream: the dataset `rnainter` is built from these pairs by the usual rules
+    cfg["datasets"]["rnainter"] = default["datasets"]["rnainter"]
+    cfg["targets"]["datasets"] = ["rnainter"]
+    config.write_text(yaml.safe_dump(cfg))
+    out = snakemake("-n", "--configfile", str(config), "--quiet", "rules",
+                    workdir=workdir).stdout  # fmt: skip
+    jobs = planned_jobs(out)
+    assert jobs.get("build_dataset") == 1 and "build_pairs" not in jobs
+    assert "rnainter_fetch" not in jobs  # nothing upstream of the pairs is redone
+
+
+def read_fasta_file(path) -> dict[str, str]:
+    from rnainteract.sequences import read_fasta
+
+    return read_fasta(path)

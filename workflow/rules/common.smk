@@ -615,6 +615,89 @@ def get_importance_figures():
     ]
 
 
+# RNAInter at full scale (workflow/rules/rnainter.smk): the databases asked, their id lists
+RNAINTER = config.get("rnainter", {})
+RNAINTER_DBS = sorted({db for dbs in RNAINTER.get("databases", {}).values() for db in dbs})
+RNAINTER_ID_LISTS = {
+    f"{db}_{molecule}": f"results/rnainter/ids/{db}.{molecule}.txt"
+    for db in RNAINTER_DBS
+    for molecule in ("rna", "protein")
+}
+
+
+def get_rnainter_source(wildcards):
+    """Local path of the RNAInter RNA-protein download (`rnainter.source`)."""
+    return source_path(RNAINTER["source"])
+
+
+def get_rnainter_row_steps(wildcards):
+    """The row-wise filtering steps and their parameters (rnainteract.rnainter.run_steps)."""
+    return [
+        [
+            "rna_protein",
+            {"protein_categories": RNAINTER.get("protein_categories", ["RBP", "TF", "Protein"])},
+        ],
+        [
+            "categories",
+            {
+                "exclude_rna_categories": RNAINTER.get("exclude_rna_categories", ["mRNA"]),
+                "exclude_protein_categories": RNAINTER.get("exclude_protein_categories", []),
+            },
+        ],
+        ["species", {"species": RNAINTER.get("species")}],
+        ["map_ids", {"prefixes": RNAINTER.get("prefixes"), "databases": RNAINTER["databases"]}],
+    ]
+
+
+def get_rnainter_sequence_steps(wildcards):
+    """Sequence and length steps (one pass; the length limits commute with the dedupe)."""
+    return [
+        ["sequences", {}],
+        [
+            "length",
+            {
+                "max_rna_length": RNAINTER.get("max_rna_length", 1024),
+                "max_protein_length": RNAINTER.get("max_protein_length", 1024),
+            },
+        ],
+    ]
+
+
+def get_rnainter_cap_steps(wildcards):
+    return [
+        [
+            "cap",
+            {
+                "max_per_interactor": RNAINTER.get("max_per_interactor", 150),
+                "seed": RNAINTER.get("seed", 42),
+            },
+        ]
+    ]
+
+
+def get_rnainter_fetch_inputs(wildcards):
+    """Id lists of a database (both molecules) and, for miRBase/NONCODE, its local FASTA."""
+    db = wildcards.database
+    inputs = {
+        "rna_ids": RNAINTER_ID_LISTS[f"{db}_rna"],
+        "protein_ids": RNAINTER_ID_LISTS[f"{db}_protein"],
+    }
+    source = RNAINTER.get("local_fasta", {}).get(db)
+    if source is not None:
+        inputs["local_fasta"] = source_path(source)
+    return inputs
+
+
+def get_rnainter_service(wildcards):
+    """fetch_sequences options of a database: its service entry plus the shared settings."""
+    services = RNAINTER.get("services", {})
+    if wildcards.database not in ("ncbi", "uniprot", "ensembl"):
+        return {}
+    shared = {k: services[k] for k in ("timeout_s", "retries", "backoff_s") if k in services}
+    entry = {k: v for k, v in services.get(wildcards.database, {}).items() if v is not None}
+    return {**shared, **entry}
+
+
 def get_final_targets():
     t = config["targets"]
     return [
@@ -648,6 +731,7 @@ def get_final_targets():
             f"results/embeddings/{name}/{embedding_molecule(name)}.parquet"
             for name in t.get("embeddings", [])
         ],
+        *(["results/pairs/rnainter.parquet"] if t.get("rnainter") else []),
     ]
 
 
