@@ -6,9 +6,11 @@ paper, App. B.1) is a tar.gz holding one tab-separated table with the 13 columns
 it (tar member → pyarrow's incremental CSV reader → Parquet row groups), so memory stays flat in
 the file size; nothing ever holds the whole table in pandas.
 
-The RNAInterAct recipe (App. B.2–B.4) then runs as separate steps, each a DuckDB query from one
-Parquet file to the next, each returning its counts (rows in, rows out, rows dropped per reason)
-so that the report can show where the data went (the paper's Tables 4 and 6):
+The RNAInterAct recipe (App. B.2–B.4) then runs as steps, each streaming Parquet batches with
+pyarrow (string columns as dictionaries, so string work is done once per distinct value) and
+returning its counts (rows in, rows out, rows dropped per reason) so that the report can show
+where the data went; consecutive streaming steps can run fused in one pass
+(:func:`run_steps`) with their counts kept apart:
 
 1. :func:`step_rna_protein` — rows with one RNA and one protein interactor (protein categories
    ``RBP``, ``TF``, ``Protein``), oriented RNA first, columns renamed to ``rna_*`` / ``protein_*``;
@@ -163,7 +165,7 @@ def ingest_rnainter(
         block_size: bytes per CSV block (and so per Parquet row group, before compression).
 
     Returns:
-        ``{"rows": int, "bytes_read": int, "seconds": float}``.
+        ``{"rows": int, "seconds": float, "source": str}``.
 
     Raises:
         RNAInterFormatError: wrong header, a row with another number of fields, a non-numeric
