@@ -594,7 +594,18 @@ def test_rnainter_branch_through_the_workflow(tmp_path, shared_data):
         cfg["targets"]["rnainter"] = True
         config.write_text(yaml.safe_dump(cfg))
         target = "results/pairs/rnainter.parquet"
+        # an interrupted fetch: UniProt answers the first batch, then fails for good
+        fake.fail("/uniprotkb", "ok", "500", "500", "500")  # 3 attempts: retries 2
+        failed = snakemake("--cores", "2", target, "--configfile", str(config),
+                           workdir=workdir, check=False)  # fmt: skip
+        assert failed.returncode != 0 and fake.pending_faults() == 0
+        log = (workdir / "logs/rnainter_fetch/uniprot.log").read_text()
+        assert "SequenceFetchError" in log and "uniprot" in log
+        # the same command again resumes: batch 1 comes from the cache
         snakemake("--cores", "2", target, "--configfile", str(config), workdir=workdir)
+        answered = [r for r in fake.requests_to("accessions") if r["status"] == 200]
+        asked = [a for r in answered for a in r["params"]["accessions"][0].split(",")]
+        assert sorted(asked) == sorted(set(asked)) and len(asked) == 4  # none lost, none twice
         n_requests = len(fake.requests)
         assert n_requests > 0
         # the NCBI clamp: 50/s asked, 3/s allowed without an API key (logged)
