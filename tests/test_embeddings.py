@@ -60,7 +60,15 @@ def test_missing_weights_are_an_error_unless_random_init(tmp_path):
         load_embedder("esm2_t6_8m", "esm2", tmp_path / "absent")
     emb = load_embedder("esm2_t6_8m", "esm2", tmp_path / "absent", allow_random_init=True,
                         random_config=TINY_ESM)  # fmt: skip
-    assert emb.pretrained is False and emb.weights_sha256 is None
+    assert emb.pretrained is False and len(emb.weights_sha256) == 64
+    # random init is seeded: a second job builds the same weights (a resumed embedding job must
+    # not mix two random models); another architecture gets another digest, hence another cache
+    again = load_embedder("esm2_t6_8m", "esm2", tmp_path / "absent", allow_random_init=True,
+                          random_config=TINY_ESM)  # fmt: skip
+    assert again.weights_sha256 == emb.weights_sha256
+    wider = load_embedder("esm2_t6_8m", "esm2", tmp_path / "absent", allow_random_init=True,
+                          random_config={**TINY_ESM, "intermediate_size": 40})  # fmt: skip
+    assert wider.weights_sha256 != emb.weights_sha256
 
 
 def test_biobert_cls_of_the_rna_string(tmp_path):

@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 KINDS = ("esm2", "rnafm", "biobert", "onehot")
 MOLECULE_OF = {"esm2": "protein", "rnafm": "rna", "biobert": "rna"}
 RANDOM_INIT_MARKER = "rnainteract_random_init.json"
+#: torch seed of ``allow_random_init`` models: every job (and a resumed job) builds the same
+#: random weights, so cached shards and the tables built from them stay consistent.
+RANDOM_INIT_SEED = 0
 WINDOWS = {"esm2": 1022, "rnafm": 1022, "biobert": None, "onehot": None}  # residues
 ONEHOT_ALPHABETS = {"rna": "ACGUN", "protein": "ACDEFGHIKLMNPQRSTVWYX"}
 
@@ -152,6 +155,18 @@ def _weights_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _state_digest(model) -> str:
+    """SHA-256 over a model's parameters and buffers (name order): tells random-init models
+    apart in the embedding cache key (two architectures, or a seed change, never share rows)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for key, tensor in sorted(model.state_dict().items()):
+        digest.update(key.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
 def _letter_vocab(path: Path) -> dict[str, int]:
     vocab = [line.strip() for line in (path / "vocab.txt").read_text().splitlines()]
     return {tok: i for i, tok in enumerate(vocab) if tok}
@@ -213,6 +228,8 @@ def load_embedder(
         embedder = _load_letter_model(name, kind, path if exists else None, layer, random_config)
     else:
         embedder = _load_bert(name, path if exists else None, layer, random_config)
+    if digest is None:  # random init: the digest of the random weights keys the cache
+        digest = _state_digest(embedder.model)
     embedder.pretrained, embedder.weights_sha256 = pretrained, digest
     embedder.model.eval().to(device)
     embedder.device = device
@@ -281,6 +298,9 @@ def _load_letter_model(name, kind, path, layer, random_config) -> Embedder:
         model = model_cls.from_pretrained(str(path), add_pooling_layer=False)
         tokens = _letter_vocab(path)
     else:
+        import torch
+
+        torch.manual_seed(RANDOM_INIT_SEED)  # the same random model in every job (resume!)
         model = model_cls(
             config_cls(**_official_config(kind, random_config)), add_pooling_layer=False
         )
@@ -315,7 +335,7 @@ def _load_bert(name, path, layer, random_config) -> Embedder:
 
         import torch
 
-        torch.manual_seed(0)
+        torch.manual_seed(RANDOM_INIT_SEED)
         with tempfile.TemporaryDirectory() as tmp:
             vocab = Path(tmp) / "vocab.txt"
             vocab.write_text("\n".join(BERT_LETTER_VOCAB) + "\n")
