@@ -204,7 +204,7 @@ def test_vectorized_prefix_mapping_matches_the_reference(tmp_path):
     """step_map_ids (pyarrow, per distinct value) agrees with parse_raw_id on odd inputs."""
     raw_ids = ["NCBI:69889", "ncbi: 12 ", "UniProt:P12345", "miRBase:hsa-miR-21-5p", "Foo:1",
                "NOPREFIX", None, "NCBI:", "Ensembl:ENSG1", "NONCODE:NONHSAT1.2",
-               "RefSeq:NR_1:2", ":x", "MIRBASE:MIMAT0000062"]  # fmt: skip
+               "RefSeq:NR_1:2", ":x", "MIRBASE:MIMAT0000062", "NCBI:1,2", "NCBI:1 2"]  # fmt: skip
     n = len(raw_ids)
     table = pa.table({
         "row": pa.array(range(n), pa.int64()), "rna_category": ["lncRNA"] * n,
@@ -224,6 +224,7 @@ def test_vectorized_prefix_mapping_matches_the_reference(tmp_path):
             expected_reasons[reason] = expected_reasons.get(reason, 0) + 1
     assert counts["reasons"] == expected_reasons
     assert R.parse_raw_id("MIRBASE:MIMAT0000062", "rna") == ("mirbase", "MIMAT0000062", None)
+    assert counts["reasons"]["rna accession with comma or space"] == 2
 
 
 # --- sequences, dedupe, length, cap ---------------------------------------------------------

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tarfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -526,7 +527,8 @@ def parse_raw_id(
     """``"NCBI:69889"`` → ``("ncbi", "69889", None)``; on failure ``(None, None, reason)``.
 
     Prefixes match case-insensitively (:data:`DEFAULT_PREFIXES`). Reasons: ``<molecule> raw id
-    without prefix``, ``<molecule> prefix <P>`` (unknown), ``<molecule> database <db> not used``.
+    without prefix``, ``<molecule> prefix <P>`` (unknown), ``<molecule> database <db> not used``,
+    ``<molecule> accession with comma or space`` (the services take comma-joined id lists).
     """
     if raw is None or ":" not in raw:
         return None, None, f"{molecule} raw id without prefix"
@@ -540,6 +542,8 @@ def parse_raw_id(
         return None, None, f"{molecule} prefix {prefix}"
     if database not in databases.get(molecule, ()):
         return None, None, f"{molecule} database {database} not used"
+    if re.search(r"[\s,]", accession):
+        return None, None, f"{molecule} accession with comma or space"
     return database, accession, None
 
 
@@ -584,7 +588,11 @@ def _map_ids_stage(
                 pc.binary_join_element_wise(f"{molecule} prefix", prefix, " "),
                 pc.if_else(
                     pc.fill_null(used, False),
-                    null,
+                    pc.if_else(
+                        pc.match_substring_regex(accession, r"[\s,]"),
+                        f"{molecule} accession with comma or space",
+                        null,
+                    ),
                     pc.binary_join_element_wise(f"{molecule} database", database, "not used", " "),
                 ),
             ),
