@@ -30,6 +30,7 @@ where the data went; consecutive streaming steps can run fused in one pass
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -48,7 +49,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from rnainteract.io import atomic_path, write_json, write_parquet, write_tsv
-from rnainteract.sequences import write_fasta
+from rnainteract.sequences import length_stats, write_fasta
 
 log = logging.getLogger(__name__)
 
@@ -1013,7 +1014,8 @@ def write_rnainter_pairs(
     ``rna_symbol`` and ``protein_symbol``; ids are ``<database>:<accession>``.
 
     Returns:
-        stats: ``n_pairs``, ``n_rna``, ``n_proteins`` and the category shares (Table 6).
+        stats: ``n_pairs``, ``n_rna``, ``n_proteins``, length statistics and the category shares
+        (Table 6).
 
     Raises:
         ValueError: a pair's RNA or protein has no sequence in the tables.
@@ -1023,7 +1025,7 @@ def write_rnainter_pairs(
     for column in columns:
         pairs[column] = pairs[column].astype(object)
     pairs = pairs.sort_values(["rna_id", "protein_id"], kind="stable").reset_index(drop=True)
-    names = _raw_fields(raw, pairs["row"].to_numpy())
+    names = _raw_fields(raw, pairs["row"].to_numpy(), list(pairs["rna_category"]))
     pairs.insert(4, "interaction_id", names["RNAInterID"])
     pairs["rna_symbol"] = names["rna_symbol"]
     pairs["protein_symbol"] = names["protein_symbol"]
@@ -1052,13 +1054,18 @@ def write_rnainter_pairs(
         "n_pairs": int(len(pairs)),
         "n_rna": len(rna),
         "n_proteins": len(proteins),
+        "rna_length": length_stats(rna.values()),
+        "protein_length": length_stats(proteins.values()),
         "rna_categories": _shares(pairs.rna_category),
         "protein_categories": _shares(pairs.protein_category),
     }
 
 
-def _raw_fields(raw: str | os.PathLike, rows: np.ndarray) -> dict[str, list]:
-    """RNAInter id and the RNA / protein symbols of the given rows of the ingested table."""
+def _raw_fields(
+    raw: str | os.PathLike, rows: np.ndarray, rna_categories: Sequence[str]
+) -> dict[str, list]:
+    """RNAInter id and the RNA / protein symbols of the given rows of the ingested table; a row
+    whose ``Category1`` is not its RNA category listed the protein first."""
     columns = ["RNAInterID", "Interactor1.Symbol", "Interactor2.Symbol", "Category1"]
     picked: dict[int, tuple] = {}
     wanted = np.unique(rows)
@@ -1076,9 +1083,9 @@ def _raw_fields(raw: str | os.PathLike, rows: np.ndarray) -> dict[str, list]:
     if missing:
         raise ValueError(f"{raw}: rows {missing[:5]} are beyond its {offset} rows")
     out: dict[str, list] = {"RNAInterID": [], "rna_symbol": [], "protein_symbol": []}
-    for row in rows:
+    for row, rna_category in zip(rows, rna_categories, strict=True):
         rid, symbol1, symbol2, category1 = picked[int(row)]
-        swapped = category1 in PROTEIN_CATEGORIES
+        swapped = category1 != rna_category
         out["RNAInterID"].append(rid)
         out["rna_symbol"].append(symbol2 if swapped else symbol1)
         out["protein_symbol"].append(symbol1 if swapped else symbol2)
@@ -1266,10 +1273,6 @@ def finish_rnainter(
     Table 6. ``out_stats`` carries the keys of the benchmarks' ``{dataset}.stats.json`` that the
     dataset summary reads (pair counts, length statistics, alphabet counts).
     """
-    import json
-
-    from rnainteract.sequences import length_stats, read_fasta
-
     stats = write_rnainter_pairs(
         src,
         rna_tables,
@@ -1292,8 +1295,6 @@ def finish_rnainter(
         reports.extend(json.loads(Path(path).read_text()))
     write_tsv(extraction_table([r for r in reports if r["unique_ids"]]), out_extraction)
     write_tsv(category_table(stats), out_categories)
-    rna = read_fasta(out_rna)
-    proteins = read_fasta(out_proteins)
     no_unknown = {"n_sequences_with_unknown_letters": 0}
     stats.update(
         dataset="rnainter",
@@ -1301,8 +1302,6 @@ def finish_rnainter(
         n_rows_read=int(ingested["rows"]),
         n_positive=stats["n_pairs"],
         n_negative=0,
-        rna_length=length_stats(rna.values()),
-        protein_length=length_stats(proteins.values()),
         alphabet={"rna": dict(no_unknown), "protein": dict(no_unknown)},
         steps=counts,
     )
