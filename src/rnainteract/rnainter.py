@@ -1163,15 +1163,6 @@ def category_table(stats: Mapping) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # Workflow stages (one call per rule)
 
-#: Which molecules each database serves (App. B.2).
-DATABASE_MOLECULES = {
-    "ncbi": ("rna", "protein"),
-    "uniprot": ("protein",),
-    "ensembl": ("rna",),
-    "mirbase": ("rna",),
-    "noncode": ("rna",),
-}
-
 
 def write_id_lists(src: str | os.PathLike, outputs: Mapping[tuple[str, str], str]) -> dict:
     """Write the accessions to fetch per (database, molecule), one per line (empty files for

@@ -46,13 +46,14 @@ from tqdm import tqdm
 from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
+from rnainteract.sources import RETRY_STATUS  # 429 and 5xx, shared with the downloads
+
 log = logging.getLogger(__name__)
 
 DATABASES = ("ncbi", "uniprot", "ensembl", "mirbase", "noncode")
 MOLECULES = ("rna", "protein")
 HTTP_DATABASES = ("ncbi", "uniprot", "ensembl")
 LOCAL_DATABASES = ("mirbase", "noncode")
-RETRY_STATUS = (429, 500, 502, 503, 504)
 
 # NCBI E-utilities usage guidelines ("A General Introduction to the E-utilities", NCBI Bookshelf
 # NBK25497): at most 3 requests/s without an API key, 10 requests/s with one.
