@@ -208,7 +208,7 @@ CONDA_PACKAGES = {
     "urllib3": "urllib3", "yaml": "pyyaml", "tqdm": "tqdm", "jsonschema": "jsonschema",
     "pyhmmer": "pyhmmer", "scipy": "scipy", "torch": "pytorch", "transformers": "transformers",
     "esm": "fair-esm", "multimolecule": "multimolecule", "xgboost": "py-xgboost",
-    "optuna": "optuna", "shap": "shap", "RNA": "viennarna",
+    "optuna": "optuna", "shap": "shap", "RNA": "viennarna", "isal": "python-isal",
 }  # fmt: skip
 BINARY_PACKAGES = {"cd-hit-est": "cd-hit", "mmseqs": "mmseqs2", "cmscan": "infernal",
                    "cmpress": "infernal", "hmmscan": "hmmer"}  # fmt: skip

@@ -115,6 +115,54 @@ def test_bad_header_and_bad_rows_name_the_file(tmp_path):
         R.ingest_rnainter(score, tmp_path / "z.parquet")
 
 
+def test_truncated_or_corrupt_archives_are_format_errors(tmp_path):
+    """A download cut short must fail, naming the file, not ingest fewer rows."""
+    table = tmp_path / "Download_data_RP.txt"
+    table.write_text(rows_text([
+        row(f"RP{i}", f"r{i}", "lncRNA", f"p{i}", "RBP", f"NCBI:{i}", f"NCBI:{i + 1}")
+        for i in range(20_000)
+    ]))  # fmt: skip
+    archive = tmp_path / "full.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(table, arcname=table.name)
+    assert R.ingest_rnainter(archive, tmp_path / "full.parquet")["rows"] == 20_000
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    garbage = tmp_path / "garbage.gz"
+    garbage.write_bytes(b"<html>Service unavailable</html>")
+    for bad in (cut, garbage):
+        with pytest.raises(R.RNAInterFormatError, match=f"{bad.name}: truncated or corrupt"):
+            R.ingest_rnainter(bad, tmp_path / "out.parquet")
+        assert not (tmp_path / "out.parquet").exists()
+
+
+def test_row_groups_do_not_change_the_table(tmp_path):
+    """Small CSV blocks grouped into row groups give the same rows as one block, and the steps
+    (which read one row group at a time) count the same."""
+    rows = [
+        row(f"RP{i}", f"r{i % 97}", ["lncRNA", "mRNA", "snoRNA"][i % 3], f"p{i % 13}", "RBP",
+            f"NCBI:{i % 97}", f"UniProt:P{i % 13:05d}", round((i % 10) / 10, 1))
+        for i in range(3000)
+    ]  # fmt: skip
+    src = tmp_path / "t.tsv"
+    src.write_text(rows_text(rows))
+    R.ingest_rnainter(src, tmp_path / "one.parquet")
+    R.ingest_rnainter(src, tmp_path / "many.parquet", block_size=1 << 14, row_group_rows=500)
+    one, many = pq.ParquetFile(tmp_path / "one.parquet"), pq.ParquetFile(tmp_path / "many.parquet")
+    assert one.metadata.num_row_groups == 1 and many.metadata.num_row_groups > 3
+    assert (
+        min(many.metadata.row_group(i).num_rows for i in range(many.metadata.num_row_groups - 1))
+        >= 500
+    )
+    assert one.read().equals(many.read())
+    steps = [("rna_protein", {}), ("categories", {}), ("map_ids", {})]
+    a = R.run_steps(steps, tmp_path / "one.parquet", tmp_path / "a.parquet")
+    b = R.run_steps(steps, tmp_path / "many.parquet", tmp_path / "b.parquet")
+    assert [c["reasons"] for c in a] == [c["reasons"] for c in b]
+    assert a[1]["reasons"] == {"rna category mRNA": 1000}
+    assert pd.read_parquet(tmp_path / "a.parquet").equals(pd.read_parquet(tmp_path / "b.parquet"))
+
+
 # --- the row-wise steps ---------------------------------------------------------------------
 
 ROWS = [
@@ -328,6 +376,41 @@ def test_cap_matches_a_plain_python_reference_and_is_seeded(tmp_path):
     assert everything["rows_out"] == 3000
     with pytest.raises(ValueError, match="max_per_interactor"):
         R.step_cap(src, tmp_path / "c5.parquet", max_per_interactor=0)
+
+
+def test_dedupe_and_cap_on_the_integer_keys_of_the_sequences_step(tmp_path):
+    """After the sequences step, dedupe and cap group on its integer keys; they must keep
+    exactly the rows that grouping on the id strings keeps."""
+    rng = np.random.default_rng(1)
+    rnas, proteins = rng.zipf(1.5, 4000) % 60, rng.zipf(1.3, 4000) % 30
+    pairs = [(f"ncbi:{a}", f"uniprot:P{b}") for a, b in zip(rnas, proteins, strict=True)]
+    scores = np.round(rng.random(4000), 1).tolist()
+    src = mapped_table(tmp_path / "m.parquet", pairs, scores)
+    rna, _ = R.sequence_table("rna", "ncbi", {str(i): "ACGU" for i in range(60)}, {}, [])
+    proteins, _ = R.sequence_table(
+        "protein", "uniprot", {f"P{i}": "MKV" for i in range(30)}, {}, []
+    )
+    R.write_parquet(rna, tmp_path / "rna.parquet")
+    R.write_parquet(proteins, tmp_path / "protein.parquet")
+    R.run_steps(
+        [("sequences", {"rna_tables": [tmp_path / "rna.parquet"],
+                        "protein_tables": [tmp_path / "protein.parquet"]})],
+        src, tmp_path / "s.parquet",
+    )  # fmt: skip
+    keyed = pq.read_table(tmp_path / "s.parquet")
+    assert {"rna_key", "protein_key"} <= set(keyed.column_names)
+    # the keys are codes of the ids: one key per id and one id per key
+    frame = keyed.to_pandas()
+    assert frame.groupby("rna_id").rna_key.nunique().max() == 1
+    assert frame.groupby("rna_key").rna_id.nunique().max() == 1
+    for step, params in (("dedupe", {}), ("cap", {"max_per_interactor": 25, "seed": 3})):
+        with_keys = R.run_step(step, tmp_path / "s.parquet", tmp_path / f"{step}_k.parquet",
+                               params=params)  # fmt: skip
+        plain = R.run_step(step, src, tmp_path / f"{step}_s.parquet", params=params)
+        assert with_keys["reasons"] == plain["reasons"] and plain["dropped"] > 0
+        kept_k = sorted(pd.read_parquet(tmp_path / f"{step}_k.parquet").row)
+        assert kept_k == sorted(pd.read_parquet(tmp_path / f"{step}_s.parquet").row)
+    assert sorted(pd.read_parquet(tmp_path / "cap_k.parquet").row) == reference_cap(pairs, 25, 3)
 
 
 def test_row_hash_is_splitmix64():

@@ -18,7 +18,7 @@ map_ids; another: sequences, length); a fused pass's wall time is printed on its
 
 Usage::
 
-    python3 tests/benchmarks/bench_rnainter.py 1000000 10000000 37000000 [--workdir DIR] [--keep]
+    python3 tests/benchmarks/bench_rnainter.py 1000000 10000000 37000000 [--workdir DIR [--keep]]
 
 Target (issue 3): 37M rows in ≤ 3 minutes and ≤ 4 GB peak RSS on a 2-core machine.
 """
@@ -210,11 +210,14 @@ def _ingest(archive: Path, out: Path) -> dict:
 def run(n_rows: int, workdir: Path, *, seed: int = 0) -> None:
     archive = workdir / f"rnainter_{n_rows}.tar.gz"
     start = time.perf_counter()
-    generate(archive, n_rows, seed=seed)
-    print(
-        f"\n== {n_rows:,} rows: generated {archive.stat().st_size / 2**20:,.0f} MiB tar.gz "
-        f"in {time.perf_counter() - start:.0f} s (not counted)"
-    )
+    if archive.exists():  # kept from an earlier run (--keep): same seed, same file
+        print(f"\n== {n_rows:,} rows: reusing {archive}")
+    else:
+        generate(archive, n_rows, seed=seed)
+        print(
+            f"\n== {n_rows:,} rows: generated {archive.stat().st_size / 2**20:,.0f} MiB tar.gz "
+            f"in {time.perf_counter() - start:.0f} s (not counted)"
+        )
     rows = []
     raw = workdir / "raw.parquet"
     result, wall, rss = _in_process(_ingest, archive, raw)
@@ -259,10 +262,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[1_000_000])
     parser.add_argument("--workdir", type=Path, default=None)
-    parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the files in WORKDIR/bench_rnainter_<rows> (needs --workdir); a later run "
+        "with --keep reuses the generated archive there",
+    )
     args = parser.parse_args()
+    if args.keep and args.workdir is None:
+        parser.error("--keep needs --workdir")
     for n in args.sizes:
-        workdir = Path(tempfile.mkdtemp(prefix=f"bench_rnainter_{n}_", dir=args.workdir))
+        if args.keep:
+            workdir = args.workdir / f"bench_rnainter_{n}"
+            workdir.mkdir(parents=True, exist_ok=True)
+        else:
+            workdir = Path(tempfile.mkdtemp(prefix=f"bench_rnainter_{n}_", dir=args.workdir))
         try:
             run(n, workdir)
         finally:
