@@ -136,6 +136,22 @@ def test_truncated_or_corrupt_archives_are_format_errors(tmp_path):
         assert not (tmp_path / "out.parquet").exists()
 
 
+def test_a_failing_parquet_write_fails_the_ingest(tmp_path, monkeypatch):
+    """Row groups are written by a background thread: its error (here a full disk) must reach
+    the caller, and no output file is left behind."""
+    src = tmp_path / "t.tsv"
+    src.write_text(rows_text([row("RP1", "a", "lncRNA", "P", "RBP", "NCBI:1", "NCBI:2")]))
+
+    def disk_full(self, table, row_group_size=None):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        R.ingest_rnainter(src, tmp_path / "out.parquet")
+    assert not (tmp_path / "out.parquet").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["t.tsv"]  # no temp file either
+
+
 def test_row_groups_do_not_change_the_table(tmp_path):
     """Small CSV blocks grouped into row groups give the same rows as one block, and the steps
     (which read one row group at a time) count the same."""

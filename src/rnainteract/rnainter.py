@@ -180,6 +180,7 @@ class _BackgroundWriter:
         self._writer = pq.ParquetWriter(path, schema, **options)
         self._queue: queue.Queue = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
+        self._reported = False
         self._thread = threading.Thread(target=self._loop, name="parquet-writer", daemon=True)
         self._thread.start()
 
@@ -193,6 +194,7 @@ class _BackgroundWriter:
 
     def put(self, table: pa.Table) -> None:
         if self._error is not None:
+            self._reported = True
             raise self._error
         self._queue.put(table)
 
@@ -200,7 +202,7 @@ class _BackgroundWriter:
         self._queue.put(None)
         self._thread.join()
         self._writer.close()
-        if self._error is not None:
+        if self._error is not None and not self._reported:
             raise self._error
 
 
