@@ -15,6 +15,7 @@ rule rnainter_ingest:
         "benchmarks/rnainter_ingest.tsv"
     conda:
         "../../envs/rnainteract.yaml"
+    threads: 2  # CSV parsing, ISA-L inflating and Parquet writing overlap
     resources:
         mem_mb=3000,
         runtime=60,
