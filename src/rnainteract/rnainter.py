@@ -856,15 +856,11 @@ def _sequences_stage(
         status[found < 0] = len(statuses) - 1
         length = lookup["lengths"].take(position)
         # reason per row as a dictionary over (database, status) pairs: no per-row strings
-        databases = pc.dictionary_encode(_dense(database))
-        db_codes = databases.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        databases = pc.dictionary_encode(pc.fill_null(_dense(database), ""))
+        db_codes = databases.indices.to_numpy(zero_copy_only=False)
         names = [
-            f"{molecule} {d or ''} {st}"
-            for d in databases.dictionary.to_pylist()
-            for st in statuses
+            f"{molecule} {d} {st}" for d in databases.dictionary.to_pylist() for st in statuses
         ]
-        names += [f"{molecule}  {st}" for st in statuses]  # a null database (never expected)
-        db_codes = np.where(db_codes < 0, len(databases.dictionary), db_codes)
         code = db_codes.astype(np.int64) * len(statuses) + status
         ok = status == (statuses.index("ok") if "ok" in statuses else -2)
         reason = pa.DictionaryArray.from_arrays(
