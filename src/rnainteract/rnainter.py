@@ -748,13 +748,10 @@ def unique_ids(src: str | os.PathLike) -> dict[tuple[str, str], list[str]]:
     """The distinct accessions to fetch per (molecule, database), sorted, from a mapped table
     (:func:`step_map_ids` output; ids are ``<database>:<accession>``)."""
     keys: dict[str, set[str]] = {"rna": set(), "protein": set()}
-    source = pq.ParquetFile(src, read_dictionary=["rna_id", "protein_id"])
+    source = pq.ParquetFile(src)  # ids are plain strings (HIGH_CARDINALITY_COLUMNS)
     for batch in source.iter_batches(batch_size=BATCH_ROWS, columns=["rna_id", "protein_id"]):
         for molecule in keys:
-            column = batch[f"{molecule}_id"]
-            values = column.dictionary if pa.types.is_dictionary(column.type) else column
-            used = pc.unique(column.indices) if pa.types.is_dictionary(column.type) else None
-            values = values.take(used) if used is not None else pc.unique(values)
+            values = pc.unique(_dense(batch[f"{molecule}_id"]))
             keys[molecule].update(v for v in values.to_pylist() if v)
     out: dict[tuple[str, str], list[str]] = {}
     for molecule, ids in keys.items():

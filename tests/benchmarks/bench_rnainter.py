@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from rnainteract.io import write_parquet
+from rnainteract.io import atomic_path, write_parquet
 from rnainteract.rnainter import RNAINTER_COLUMNS, run_steps, unique_ids
 
 RNA_CATEGORIES = {
@@ -145,7 +145,8 @@ def generate(path: Path, n_rows: int, *, seed: int = 0) -> None:
                     _evidence(rng, PREDICT, 0.7, n),
                 ]  # fmt: skip
                 writer.write_table(pa.Table.from_arrays(columns, schema=_schema()))
-    with tarfile.open(path, "w:gz", compresslevel=1) as archive:
+    # atomic: a later --keep run reuses the archive, so a killed run must not leave half of one
+    with atomic_path(path) as tmp, tarfile.open(tmp, "w:gz", compresslevel=1) as archive:
         archive.add(tsv, arcname="Download_data_RP.txt")
     tsv.unlink()
 
