@@ -11,6 +11,11 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/inputs_rpi.smk"
+include: "workflow/rules/inputs_ppi.smk"
+include: "workflow/rules/inputs_mirna.smk"
+include: "workflow/rules/inputs_rbp.smk"
+include: "workflow/rules/inputs_rnainter.smk"
 include: "workflow/rules/sources.smk"
 include: "workflow/rules/rnainter.smk"
 include: "workflow/rules/annotate.smk"

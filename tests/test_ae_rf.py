@@ -14,13 +14,13 @@ import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
 
-from rnainteract.models.ae_rf import (
+from rnainteract.models.inputs import PairInputs
+from rnainteract.models.neural.ae_rf import (
     AERFClassifier,
     build_ae_rf,
     plot_shap_summary,
     tree_shap_importance,
 )
-from rnainteract.models.inputs import PairInputs
 
 N_RNA, N_PROTEIN, DIM, LATENT = 40, 30, 16, 4
 FAST = dict(code_size=8, hidden=32, ae_epochs=40, batch_size=64, n_estimators=50)

@@ -8,19 +8,17 @@ import subprocess
 import pandas as pd
 import pytest
 
-from rnainteract.annotation import (
-    assign_protein_clans,
-    assign_rna_families,
+from rnainteract.annotate.families import assign_protein_clans, assign_rna_families
+from rnainteract.annotate.pfam import read_pfam_clans, scan_pfam
+from rnainteract.annotate.rfam import (
     best_rfam_hits,
     cm_model_names,
     filter_clanin,
     prepare_cm_database,
     read_cmscan_tblout,
-    read_pfam_clans,
-    scan_pfam,
     scan_rfam,
 )
-from rnainteract.benchmarks import build_dataset
+from rnainteract.sources.benchmarks import build_dataset
 
 needs_infernal = pytest.mark.skipif(shutil.which("cmscan") is None, reason="infernal missing")
 needs_hmmer = pytest.mark.skipif(shutil.which("hmmscan") is None, reason="hmmer missing")
@@ -172,7 +170,7 @@ def test_pfam_annotation_equals_hmmscan_cut_ga(rpi369, tmp_path):
 
 @pytest.mark.parametrize("hits", ["", "1 tRNA RF00005 r1\n"])
 def test_tblout_copy_drops_the_dated_trailer(tmp_path, hits):
-    from rnainteract.annotation import _copy_tblout_without_trailer
+    from rnainteract.annotate.rfam import _copy_tblout_without_trailer
 
     header = "#idx target name\n#--- -----------\n"
     trailer = "#\n# Program:         cmscan\n# Date:            Fri Nov 27\n# [ok]\n"

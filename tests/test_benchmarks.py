@@ -1,7 +1,9 @@
 import pandas as pd
 import pytest
 
-from rnainteract.benchmarks import (
+from rnainteract.io.fasta import read_fasta
+from rnainteract.io.sequences import SequenceError
+from rnainteract.sources.benchmarks import (
     PairFileError,
     build_dataset,
     clean_pairs,
@@ -11,7 +13,6 @@ from rnainteract.benchmarks import (
     read_protein_rna_label_pairs,
     read_user_pairs,
 )
-from rnainteract.sequences import SequenceError, read_fasta
 
 RNA_FA = ">1abc-R\nACGTTN\n>2XYZ-R\nGGGIAC\n>3AAA-R\nCCCC\n"
 PROT_FA = ">1ABC-A\nMKVL\n>2xyz-A\nMKXW\n"

@@ -3,13 +3,13 @@ from pathlib import Path
 
 import pytest
 
-from rnainteract.clusters import (
+from rnainteract.annotate.clusters import (
     cluster_proteins,
     cluster_rna,
     parse_cdhit_clstr,
     word_size_for,
 )
-from rnainteract.sequences import read_fasta, write_fasta
+from rnainteract.io.fasta import read_fasta, write_fasta
 
 TINY = Path(__file__).parent / "data" / "mirror" / "tiny"
 

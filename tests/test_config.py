@@ -68,8 +68,8 @@ def test_paper_config_layers_on_the_default_and_is_valid():
 def test_every_configured_model_builds_with_its_params(layer):
     """A misspelt hyperparameter fails here, not hours into a cluster run."""
     pytest.importorskip("torch")
-    from rnainteract.models import MODEL_VIEWS, build_model
     from rnainteract.models.inputs import PairInputs
+    from rnainteract.models.registry import MODEL_VIEWS, build_model
 
     config = CONFIG
     if layer == "paper":
@@ -88,7 +88,7 @@ def test_mirna_models_build_with_their_params(layer):
     """The miRNA branch's site-model and MIL parameters are fields of their estimators (a
     misspelt one is a TypeError), and the site model's token layout fits miRAW's 70 nt."""
     pytest.importorskip("torch")
-    from rnainteract.models.mirna_target import MILClassifier, MirnaTargetClassifier
+    from rnainteract.models.neural.mirna_target import MILClassifier, MirnaTargetClassifier
 
     config = CONFIG
     if layer == "paper":
@@ -108,7 +108,7 @@ def test_rbp_models_build_with_their_params(layer):
     """The RBP branch's CNN and MMFA parameters are fields of their estimators, and every MMFA
     variant reads known views."""
     pytest.importorskip("torch")
-    from rnainteract.models.mmfa import VIEWS, MMFAClassifier, ViewCNNClassifier
+    from rnainteract.models.neural.mmfa import VIEWS, MMFAClassifier, ViewCNNClassifier
 
     config = CONFIG
     if layer == "paper":
@@ -124,7 +124,7 @@ def test_rbp_models_build_with_their_params(layer):
 
 
 def test_schema_knows_every_registered_model_kind():
-    from rnainteract.models import MODEL_KINDS
+    from rnainteract.models.registry import MODEL_KINDS
 
     kinds = SCHEMA["properties"]["models"]["additionalProperties"]["properties"]["kind"]["enum"]
     assert set(kinds) == set(MODEL_KINDS)

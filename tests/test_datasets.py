@@ -4,15 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnainteract.cards import write_card
-from rnainteract.datasets import (
+from rnainteract.dataset.assemble import (
     DATASET_COLUMNS,
     assemble_dataset,
     build_interaction_dataset,
     molecule_tables,
 )
-from rnainteract.io import sha256_file
-from rnainteract.splits import make_split
+from rnainteract.dataset.cards import write_card
+from rnainteract.dataset.splits import make_split
+from rnainteract.io.files import sha256_file
 
 
 def inputs(tmp_path, n_rna=40, n_prot=30, n_pairs=60, categories=False, drop_family=None):

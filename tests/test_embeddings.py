@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from rnainteract.embeddings.pooling import merge_windows, pool, windows
+from rnainteract.features.embeddings.pooling import merge_windows, pool, windows
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
@@ -22,7 +22,7 @@ TINY_BERT = {"hidden_size": 16, "num_hidden_layers": 2, "num_attention_heads": 2
 
 @pytest.fixture(scope="module")
 def tiny_esm(tmp_path_factory):
-    from rnainteract.embeddings.models import save_random_init
+    from rnainteract.features.embeddings.embedders import save_random_init
 
     return save_random_init("esm2", TINY_ESM, tmp_path_factory.mktemp("esm") / "esm2_tiny")
 
@@ -30,7 +30,7 @@ def tiny_esm(tmp_path_factory):
 def test_esm2_directory_is_read_through_the_real_layout(tiny_esm):
     from transformers import EsmModel
 
-    from rnainteract.embeddings.models import load_embedder
+    from rnainteract.features.embeddings.embedders import load_embedder
 
     assert {"config.json", "model.safetensors", "vocab.txt"} <= {p.name for p in tiny_esm.iterdir()}
     emb = load_embedder("tiny", "esm2", tiny_esm)
@@ -54,7 +54,8 @@ def test_esm2_directory_is_read_through_the_real_layout(tiny_esm):
 
 
 def test_missing_weights_are_an_error_unless_random_init(tmp_path):
-    from rnainteract.embeddings.models import WeightsError, load_embedder
+    from rnainteract.features.embeddings.embedders import load_embedder
+    from rnainteract.features.embeddings.weights import WeightsError
 
     with pytest.raises(WeightsError, match="allow_random_init"):
         load_embedder("esm2_t6_8m", "esm2", tmp_path / "absent")
@@ -72,7 +73,7 @@ def test_missing_weights_are_an_error_unless_random_init(tmp_path):
 
 
 def test_biobert_cls_of_the_rna_string(tmp_path):
-    from rnainteract.embeddings.models import load_embedder, save_random_init
+    from rnainteract.features.embeddings.embedders import load_embedder, save_random_init
 
     path = save_random_init("biobert", TINY_BERT, tmp_path / "bert")
     emb = load_embedder("biobert", "biobert", path)
@@ -92,8 +93,8 @@ def random_proteins(n, seed=0, low=5, high=40):
 
 
 def test_cache_embeds_each_sequence_once(tmp_path, tiny_esm):
-    from rnainteract.embeddings.cache import write_embeddings
-    from rnainteract.embeddings.models import load_embedder
+    from rnainteract.features.embeddings.cache import write_embeddings
+    from rnainteract.features.embeddings.embedders import load_embedder
 
     emb = load_embedder("tiny", "esm2", tiny_esm)
     seqs = random_proteins(12)
@@ -119,8 +120,8 @@ def test_cache_embeds_each_sequence_once(tmp_path, tiny_esm):
 
 
 def test_length_policies(tmp_path, tiny_esm):
-    from rnainteract.embeddings.cache import embed_sequences, sequence_sha256
-    from rnainteract.embeddings.models import load_embedder
+    from rnainteract.features.embeddings.cache import embed_sequences, sequence_sha256
+    from rnainteract.features.embeddings.embedders import load_embedder
 
     emb = load_embedder("tiny", "esm2", tiny_esm)
     emb.window = 12  # a tiny model window, so that the policies apply
@@ -142,8 +143,8 @@ def test_length_policies(tmp_path, tiny_esm):
 
 
 def test_interrupted_embedding_resumes_to_the_same_table(tmp_path, tiny_esm, monkeypatch):
-    from rnainteract.embeddings.cache import write_embeddings
-    from rnainteract.embeddings.models import Embedder, load_embedder
+    from rnainteract.features.embeddings.cache import write_embeddings
+    from rnainteract.features.embeddings.embedders import Embedder, load_embedder
 
     emb = load_embedder("tiny", "esm2", tiny_esm)
     seqs = fasta(tmp_path / "p.fa", random_proteins(40, seed=5, low=12))  # no NaN segment
@@ -187,7 +188,7 @@ def test_fair_esm_checkpoint_gives_the_same_numbers_as_the_model(tmp_path):
     esm = pytest.importorskip("esm")
     from argparse import Namespace
 
-    from rnainteract.embeddings.models import RANDOM_INIT_MARKER, load_embedder
+    from rnainteract.features.embeddings.embedders import RANDOM_INIT_MARKER, load_embedder
 
     torch.manual_seed(0)
     alphabet = esm.data.Alphabet.from_architecture("ESM-1b")
@@ -219,7 +220,7 @@ def test_rnafm_directory_round_trip(tmp_path):
     pytest.importorskip("multimolecule")
     from multimolecule import RnaFmModel, RnaTokenizer
 
-    from rnainteract.embeddings.models import load_embedder, save_random_init
+    from rnainteract.features.embeddings.embedders import load_embedder, save_random_init
 
     tiny = {"hidden_size": 16, "num_hidden_layers": 2, "num_attention_heads": 2,
             "intermediate_size": 32}  # fmt: skip

@@ -1,4 +1,4 @@
-"""ESM2_AMP family (rnainteract.models.esm2_amp) on a planted toy problem.
+"""ESM2_AMP family (rnainteract.models.neural.esm2_amp) on a planted toy problem.
 
 Toy data (made here, seeded): 40 RNAs (16-d) and 30 proteins (24-d), each of a hidden class
 0/1 that shifts its first four features by ±1.5; segments are the molecule's base vector plus
@@ -19,7 +19,8 @@ import torch
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
-from rnainteract.models.esm2_amp import (
+from rnainteract.models.inputs import PairInputs, validation_split
+from rnainteract.models.neural.esm2_amp import (
     ESM2AMPCSE,
     ESM2AMPS,
     ESM2DPM,
@@ -28,9 +29,8 @@ from rnainteract.models.esm2_amp import (
     build_esm2_amp_cse,
     build_esm2_amps,
     build_esm2_dpm,
-    tune_learning_rate,
 )
-from rnainteract.models.inputs import PairInputs, validation_split
+from rnainteract.models.tuning import tune_learning_rate
 
 N_RNA, N_PROTEIN, D_RNA, D_PROTEIN = 40, 30, 16, 24
 SHORT_RNAS, RNA_MISSING = range(5), range(6, 10)

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnainteract.features import (
+from rnainteract.features.kmers import (
     feature_table,
     kmer_frequencies,
     kmer_names,
@@ -65,8 +65,8 @@ def test_pair_matrix_missing_id():
 
 
 def test_decision_from_score_equals_predict():
-    from rnainteract.models import build_model
-    from rnainteract.train import score_and_decision
+    from rnainteract.models.crossval import score_and_decision
+    from rnainteract.models.registry import build_model
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(120, 6)).astype(np.float32)

@@ -3,10 +3,10 @@ import pandas as pd
 import pytest
 from conftest import SHARED_DATA
 
-from rnainteract.identity import pairwise_identity
-from rnainteract.sequences import read_fasta
-from rnainteract.splits import max_train_identity
-from rnainteract.tools import ToolError
+from rnainteract.annotate.identity import pairwise_identity
+from rnainteract.dataset.leakage import max_train_identity
+from rnainteract.io.fasta import read_fasta
+from rnainteract.io.tools import ToolError
 
 
 def _real_proteins(n):

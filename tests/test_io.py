@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from rnainteract.io import atomic_path, write_json
+from rnainteract.io.files import atomic_path, write_json
 
 
 def test_atomic_write_has_normal_permissions(tmp_path):

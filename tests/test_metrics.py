@@ -4,7 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnainteract.metrics import SUMMARY_COLUMNS, binary_metrics, evaluate_predictions, summarize
+from rnainteract.evaluation.binary import (
+    SUMMARY_COLUMNS,
+    binary_metrics,
+    evaluate_predictions,
+    summarize,
+)
 
 
 def test_binary_metrics_hand_computed():

@@ -10,7 +10,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from rnainteract.mirna import (
+from rnainteract.io.sequences import SequenceError
+from rnainteract.tasks.mirna.data import (
     SEED_ANCHOR,
     SITE_TYPES,
     build_gene_dataset,
@@ -28,19 +29,10 @@ from rnainteract.mirna import (
     training_sites_in_genes,
     unique_gene_pairs,
 )
-from rnainteract.sequences import SequenceError
 
 torch = pytest.importorskip("torch")
 
-from rnainteract.mirna_train import (  # noqa: E402
-    load_site_models,
-    score_gene_windows,
-    seed_baselines,
-    seed_match_counts,
-    train_gene_mil,
-    train_site_model,
-)
-from rnainteract.models.mirna_target import (  # noqa: E402
+from rnainteract.models.neural.mirna_target import (  # noqa: E402
     AttentionMIL,
     MILClassifier,
     MirnaTargetClassifier,
@@ -48,6 +40,14 @@ from rnainteract.models.mirna_target import (  # noqa: E402
     balanced_indices,
     make_bags,
     sinusoidal_positions,
+)
+from rnainteract.tasks.mirna.train import (  # noqa: E402
+    load_site_models,
+    score_gene_windows,
+    seed_baselines,
+    seed_match_counts,
+    train_gene_mil,
+    train_site_model,
 )
 
 SITES = "miRAW/site_level_40nt_TEC-miTarget"

@@ -1,4 +1,5 @@
-"""The per-view CNNs and MMFA of Han et al. 2024 (rnainteract.models.mmfa): the paper's sizes,
+"""The per-view CNNs and MMFA of Han et al. 2024 (rnainteract.models.neural.mmfa): the paper's
+sizes,
 the view expansions, the loss terms on hand-computed cases, attention over the batch, and tiny
 end-to-end fits on synthetic data (made in the tests, seeded)."""
 
@@ -12,7 +13,7 @@ import torch
 from sklearn.metrics import roc_auc_score
 from torch import nn
 
-from rnainteract.models.mmfa import (
+from rnainteract.models.neural.mmfa import (
     MMFA,
     VIEWS,
     MMFAClassifier,

@@ -10,10 +10,9 @@ import torch
 from sklearn.metrics import roc_auc_score
 from torch import nn
 
-from rnainteract.features import FEATURE_SETS, feature_size, feature_table
-from rnainteract.models import MODEL_FEATURES, MODEL_KINDS, build_model
-from rnainteract.models.ipminer import IPMinerClassifier
-from rnainteract.models.rpiembeddor import (
+from rnainteract.features.kmers import FEATURE_SETS, feature_size, feature_table
+from rnainteract.models.classic.ipminer import IPMinerClassifier
+from rnainteract.models.neural.rpiembeddor import (
     PROTEIN_ONE_HOT,
     RNA_ONE_HOT,
     RPIembeddor,
@@ -21,6 +20,7 @@ from rnainteract.models.rpiembeddor import (
     n_parameters,
     pad_tokens,
 )
+from rnainteract.models.registry import MODEL_FEATURES, MODEL_KINDS, build_model
 from rnainteract.models.trainer import (
     TrainerConfig,
     evaluate_loss,
@@ -161,8 +161,8 @@ def test_multi_length_feature_sets(tmp_path):
 
 
 def test_every_registered_model_names_known_inputs():
-    from rnainteract.features import TABULAR_SET
-    from rnainteract.models import MODEL_VIEWS, is_embedding_view
+    from rnainteract.features.kmers import TABULAR_SET
+    from rnainteract.models.registry import MODEL_VIEWS, is_embedding_view
 
     # every kind is exactly one of: a feature model, a view model
     assert set(MODEL_KINDS) == set(MODEL_FEATURES) | set(MODEL_VIEWS)

@@ -15,15 +15,7 @@ import pytest
 import torch
 from sklearn.metrics import roc_auc_score
 
-from rnainteract.models.inputs import PairInputs, validation_split
-from rnainteract.models.multimodal import (
-    MultimodalClassifier,
-    MultimodalNet,
-    build_multimodal,
-    n_parameters,
-)
-from rnainteract.sequences import read_fasta
-from rnainteract.tabular import (
+from rnainteract.features.tabular import (
     LOOP_NAMES,
     RNA_TABULAR_COLUMNS,
     RNA_TABULAR_NAMES,
@@ -32,6 +24,14 @@ from rnainteract.tabular import (
     rna_tabular_table,
     structure_loops,
     write_rna_tabular_table,
+)
+from rnainteract.io.fasta import read_fasta
+from rnainteract.models.inputs import PairInputs, validation_split
+from rnainteract.models.neural.multimodal import (
+    MultimodalClassifier,
+    MultimodalNet,
+    build_multimodal,
+    n_parameters,
 )
 
 RNA = pytest.importorskip("RNA")
@@ -132,7 +132,7 @@ def test_rna_tabular_table_on_rpi369(rpi369_fasta):
 
 
 def test_rna_tabular_truncates_long_folds(rpi369_fasta, caplog):
-    with caplog.at_level(logging.INFO, logger="rnainteract.tabular"):
+    with caplog.at_level(logging.INFO, logger="rnainteract.features.tabular"):
         table = rna_tabular_table(rpi369_fasta, max_fold_length=20)
     rows = table.set_index("id").rename(columns=lambda c: c.split(":", 1)[1])
     # 16 and 19 nt are folded whole, 21 and 77 nt on their first 20 nt

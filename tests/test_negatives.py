@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnainteract.negatives import build_negatives
+from rnainteract.dataset.negatives import build_negatives
 
 
 def positives_table(rows):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnainteract.embeddings.pooling import merge_windows, pool, windows
+from rnainteract.features.embeddings.pooling import merge_windows, pool, windows
 
 
 def test_pool_by_hand():
@@ -33,7 +33,7 @@ def test_windows_by_hand():
 
 
 def test_onehot_mean_is_the_composition():
-    from rnainteract.embeddings.models import load_embedder
+    from rnainteract.features.embeddings.embedders import load_embedder
 
     emb = load_embedder("onehot_rna", "onehot", None, molecule="rna")
     ((residues, cls, eos),) = emb.embed(["ACGUUN"])
@@ -44,7 +44,7 @@ def test_onehot_mean_is_the_composition():
 
 
 def test_gather_weights_links_files_under_their_official_names(tmp_path):
-    from rnainteract.embeddings.weights import WeightsError, gather_weights
+    from rnainteract.features.embeddings.weights import WeightsError, gather_weights
 
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "a.json").write_text("{}")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnainteract.ppi import build_ppi_dataset, read_ppi_pairs, read_table, subsample
+from rnainteract.tasks.ppi import build_ppi_dataset, read_ppi_pairs, read_table, subsample
 
 PAN = "ESM2_AMP_PPI/Pan_dataset"
 
@@ -69,9 +69,9 @@ def test_wrong_label_is_refused_with_file_and_row(tmp_path):
 
 def test_ppi_dataset_and_a_model_on_it(shared_data, tmp_path):
     torch = pytest.importorskip("torch")  # noqa: F841
-    from rnainteract.embeddings.cache import write_embeddings
-    from rnainteract.embeddings.models import load_embedder
-    from rnainteract.train import train_ppi_model
+    from rnainteract.features.embeddings.cache import write_embeddings
+    from rnainteract.features.embeddings.embedders import load_embedder
+    from rnainteract.tasks.ppi import train_ppi_model
 
     out = {k: tmp_path / f"{k}" for k in ("pairs", "fasta", "split", "stats")}
     stats = build_ppi_dataset(

@@ -1,4 +1,5 @@
-"""Tests of rnainteract.rbp: MMFA's three RNA views, the multi-label matrix and the metrics.
+"""Tests of the RBP branch (rnainteract.tasks.rbp, evaluation.multilabel): MMFA's three RNA views,
+the multi-label matrix and the metrics.
 
 The expected values are worked out by hand from the MMFA paper's description of Fig. 3
 (Han et al. 2024, ../shared/seeds/mmfa_multilabel_rna_rbp_paper.txt) and written next to each
@@ -16,8 +17,9 @@ from Bio.Data import CodonTable
 from Bio.Seq import Seq
 from conftest import SHARED_DATA
 
-from rnainteract import rbp
-from rnainteract.rbp import AMINO_ORDER, DIPEPTIDES, PAD_AMINO, PAD_BASE
+from rnainteract.evaluation.multilabel import multilabel_metrics
+from rnainteract.tasks.rbp import data, views
+from rnainteract.tasks.rbp.views import AMINO_ORDER, DIPEPTIDES, PAD_AMINO, PAD_BASE
 
 EDCNN_ROOT = SHARED_DATA / "AURA_multilabel" / "EDCNN_RBP47_partial"
 EDCNN_RBPS = ["ADAR1", "HNRNPA2B1", "PABPC1", "PUM1", "RC3H1", "STAU1", "U2AF2", "YTHDF2"]
@@ -33,13 +35,13 @@ def aa(letter: str) -> int:
 
 
 def test_constants_follow_the_paper():
-    assert (rbp.RNA_MAX_LENGTH, rbp.FLANK, rbp.ENCODED_LENGTH) == (2700, 5, 2710)
-    assert rbp.RNA_ORDER == "ACGU"
+    assert (views.RNA_MAX_LENGTH, views.FLANK, views.ENCODED_LENGTH) == (2700, 5, 2710)
+    assert views.RNA_ORDER == "ACGU"
     # paper: "for amino acid A, the first column ...; C the second; G the sixth; I the eighth"
     assert (aa("A"), aa("C"), aa("G"), aa("I")) == (0, 1, 5, 7)
     assert sorted(AMINO_ORDER) == list(AMINO_ORDER) and len(set(AMINO_ORDER)) == 20
-    assert (PAD_BASE, PAD_AMINO, rbp.HISTOGRAM_DEPTH) == (4, 20, 30)
-    assert rbp.NEGATIVE_LABEL == "negative"
+    assert (PAD_BASE, PAD_AMINO, views.HISTOGRAM_DEPTH) == (4, 20, 30)
+    assert views.NEGATIVE_LABEL == "negative"
 
 
 def test_dipeptides_are_21_by_21_without_oo():
@@ -57,13 +59,13 @@ def test_dipeptides_are_21_by_21_without_oo():
 
 def test_genetic_code_is_the_standard_table():
     table = CodonTable.standard_rna_table
-    assert len(rbp.GENETIC_CODE) == 64
-    for codon, amino in rbp.GENETIC_CODE.items():
+    assert len(views.GENETIC_CODE) == 64
+    for codon, amino in views.GENETIC_CODE.items():
         if codon in table.stop_codons:
             assert amino is None, codon
         else:
             assert amino == table.forward_table[codon], codon
-    assert sorted(c for c, a in rbp.GENETIC_CODE.items() if a is None) == ["UAA", "UAG", "UGA"]
+    assert sorted(c for c, a in views.GENETIC_CODE.items() if a is None) == ["UAA", "UAG", "UGA"]
 
 
 # ------------------------------------------------------------------------------------------
@@ -71,18 +73,18 @@ def test_genetic_code_is_the_standard_table():
 
 
 def test_rna_tokens_acgu_layout():
-    tokens = rbp.rna_tokens("ACGU")
+    tokens = views.rna_tokens("ACGU")
     assert tokens.dtype == np.uint8 and tokens.shape == (2710,)
     assert tokens.tolist() == [4] * 5 + [0, 1, 2, 3] + [4] * 2701
 
 
 def test_rna_tokens_reads_t_lower_case_and_n():
-    assert rbp.rna_tokens("acgtN")[3:11].tolist() == [4, 4, 0, 1, 2, 3, 4, 4]
-    assert (rbp.rna_tokens("") == 4).all()
+    assert views.rna_tokens("acgtN")[3:11].tolist() == [4, 4, 0, 1, 2, 3, 4, 4]
+    assert (views.rna_tokens("") == 4).all()
 
 
 def test_rna_tokens_truncates_to_2700():
-    tokens = rbp.rna_tokens("A" * 2700 + "CCCCC")
+    tokens = views.rna_tokens("A" * 2700 + "CCCCC")
     assert (tokens[5:2705] == 0).all()
     assert (tokens[:5] == 4).all() and (tokens[2705:] == 4).all()
     assert not (tokens == 1).any()
@@ -94,11 +96,11 @@ def test_rna_tokens_truncates_to_2700():
 )
 def test_rna_tokens_rejects_other_letters(sequence, match):
     with pytest.raises(ValueError, match=match):
-        rbp.rna_tokens(sequence)
+        views.rna_tokens(sequence)
 
 
 def test_one_hot_rna_columns():
-    onehot = rbp.one_hot_rna(rbp.rna_tokens("ACGU"))
+    onehot = views.one_hot_rna(views.rna_tokens("ACGU"))
     assert onehot.dtype == np.float32 and onehot.shape == (4, 2710)
     assert onehot[:, 5].tolist() == [1, 0, 0, 0]
     assert onehot[:, 6].tolist() == [0, 1, 0, 0]
@@ -107,7 +109,7 @@ def test_one_hot_rna_columns():
     for padded in (0, 4, 9, 2709):
         assert onehot[:, padded].tolist() == [0.25] * 4
     np.testing.assert_allclose(onehot.sum(axis=0), 1.0)
-    batch = rbp.one_hot_rna(np.stack([rbp.rna_tokens("ACGU"), rbp.rna_tokens("U")]))
+    batch = views.one_hot_rna(np.stack([views.rna_tokens("ACGU"), views.rna_tokens("U")]))
     assert batch.shape == (2, 4, 2710)
     np.testing.assert_array_equal(batch[0], onehot)
     assert batch[1, :, 5].tolist() == [0, 0, 0, 1]
@@ -115,7 +117,7 @@ def test_one_hot_rna_columns():
 
 def test_one_hot_rna_rejects_bad_codes():
     with pytest.raises(ValueError, match=r"0\.\.4"):
-        rbp.one_hot_rna(np.array([0, 5], dtype=np.uint8))
+        views.one_hot_rna(np.array([0, 5], dtype=np.uint8))
 
 
 # ------------------------------------------------------------------------------------------
@@ -124,7 +126,7 @@ def test_one_hot_rna_rejects_bad_codes():
 
 def test_amino_tokens_hand_translation():
     # padded positions: 0-4 B, then A5 U6 G7 G8 C9 U10 U11 A12 A13 G14, then B
-    amino = rbp.amino_tokens(rbp.rna_tokens("AUGGCUUAAG"))
+    amino = views.amino_tokens(views.rna_tokens("AUGGCUUAAG"))
     assert amino.dtype == np.uint8 and amino.shape == (2710,)
     expected = np.full(2710, PAD_O)
     # frame 0 (codons at 0,3,6,9,12,15): BBB, BBA, UGG=W, CUU=L, AAG=K, BBB
@@ -139,7 +141,7 @@ def test_amino_tokens_hand_translation():
 def test_amino_tokens_frame_boundaries_at_903_and_1806():
     # "GCU" * 900 fills padded 5..2704: frame 2 reads GCU=A (900 codons at 5..2702),
     # frame 0 CUG=L (899 at 6..2700), frame 1 UGC=C (899 at 7..2701)
-    amino = rbp.amino_tokens(rbp.rna_tokens("GCU" * 900))
+    amino = views.amino_tokens(views.rna_tokens("GCU" * 900))
     expected = np.full(2710, PAD_O)
     expected[2:901] = aa("L")
     expected[903 + 2 : 903 + 901] = aa("C")
@@ -152,7 +154,7 @@ def test_amino_tokens_frame_boundaries_at_903_and_1806():
 def test_amino_tokens_matches_biopython_translation():
     rng = np.random.default_rng(7)
     seq = "".join(rng.choice(list("ACGU"), size=2700))
-    amino = rbp.amino_tokens(rbp.rna_tokens(seq))
+    amino = views.amino_tokens(views.rna_tokens(seq))
     letters = AMINO_ORDER + "O"
     for frame_start, offset in ((1806 + 1, 0), (0 + 2, 1), (903 + 2, 2)):
         n = (2700 - offset) // 3
@@ -163,22 +165,22 @@ def test_amino_tokens_matches_biopython_translation():
 
 def test_amino_tokens_batch_equals_single():
     seqs = ["AUGGCUUAAG", "GCU" * 50, "NAUNGCN", "NAUGN"]
-    tokens = np.stack([rbp.rna_tokens(s) for s in seqs])
-    batch = rbp.amino_tokens_batch(tokens)
+    tokens = np.stack([views.rna_tokens(s) for s in seqs])
+    batch = views.amino_tokens_batch(tokens)
     assert batch.shape == (4, 2710) and batch.dtype == np.uint8
     for i in range(4):
-        np.testing.assert_array_equal(batch[i], rbp.amino_tokens(tokens[i]))
-    np.testing.assert_array_equal(rbp.amino_tokens(tokens), batch)
+        np.testing.assert_array_equal(batch[i], views.amino_tokens(tokens[i]))
+    np.testing.assert_array_equal(views.amino_tokens(tokens), batch)
     assert (batch[2] == PAD_O).all()  # every codon of NAUNGCN holds an N (read as B)
     # NAUGN: padded 5 N, 6-8 AUG (frame 0, codon 2) = M, everything else holds N or B
     assert np.flatnonzero(batch[3] != PAD_O).tolist() == [2] and batch[3, 2] == aa("M")
     with pytest.raises(ValueError, match=r"\(n, L\)"):
-        rbp.amino_tokens_batch(tokens[0])
+        views.amino_tokens_batch(tokens[0])
 
 
 def test_one_hot_amino_o_column_is_0_05():
-    amino = rbp.amino_tokens(rbp.rna_tokens("AUGGCUUAAG"))
-    onehot = rbp.one_hot_amino(amino)
+    amino = views.amino_tokens(views.rna_tokens("AUGGCUUAAG"))
+    onehot = views.one_hot_amino(amino)
     assert onehot.dtype == np.float32 and onehot.shape == (20, 2710)
     np.testing.assert_array_equal(onehot[:, 0], np.full(20, 0.05, dtype=np.float32))
     m_column = np.zeros(20, dtype=np.float32)
@@ -186,9 +188,9 @@ def test_one_hot_amino_o_column_is_0_05():
     np.testing.assert_array_equal(onehot[:, 1807], m_column)
     assert onehot[aa("W"), 2] == 1 and onehot[:, 2].sum() == 1
     np.testing.assert_allclose(onehot.sum(axis=0), 1.0, rtol=1e-6)
-    assert rbp.one_hot_amino(amino[None, :]).shape == (1, 20, 2710)
+    assert views.one_hot_amino(amino[None, :]).shape == (1, 20, 2710)
     with pytest.raises(ValueError, match=r"0\.\.20"):
-        rbp.one_hot_amino(np.array([21]))
+        views.one_hot_amino(np.array([21]))
 
 
 # ------------------------------------------------------------------------------------------
@@ -198,11 +200,11 @@ def test_one_hot_amino_o_column_is_0_05():
 def test_dipeptide_counts_hand_sequence():
     # A A A O O A C: pairs AA, AA, AO, OO (not counted), OA, AC
     amino = np.array([aa("A"), aa("A"), aa("A"), PAD_O, PAD_O, aa("A"), aa("C")], dtype=np.uint8)
-    counts = rbp.dipeptide_counts(amino)
+    counts = views.dipeptide_counts(amino)
     assert counts.dtype == np.int32 and counts.shape == (440,)
     expected = {"AA": 2, "AO": 1, "OA": 1, "AC": 1}
     assert {DIPEPTIDES[j]: int(c) for j, c in enumerate(counts) if c} == expected
-    batch = rbp.dipeptide_counts(np.stack([amino, amino[::-1]]))
+    batch = views.dipeptide_counts(np.stack([amino, amino[::-1]]))
     assert batch.shape == (2, 440)
     np.testing.assert_array_equal(batch[0], counts)
     # reversed: C A O O A A A -> CA, AO, OO, OA, AA, AA
@@ -215,8 +217,8 @@ def test_dipeptide_counts_hand_sequence():
 
 
 def test_dipeptide_counts_of_an_encoded_rna():
-    amino = rbp.amino_tokens(rbp.rna_tokens("AUGGCUUAAG"))
-    counts = rbp.dipeptide_counts(amino)
+    amino = views.amino_tokens(views.rna_tokens("AUGGCUUAAG"))
+    counts = views.dipeptide_counts(amino)
     # non-O runs: W L K (0..4), G L (905..906), M A (1807..1808), all flanked by O
     expected = {"OW": 1, "WL": 1, "LK": 1, "KO": 1, "OG": 1, "GL": 1, "LO": 1}
     expected.update({"OM": 1, "MA": 1, "AO": 1})
@@ -228,19 +230,19 @@ def test_dipeptide_histogram_columns():
     counts[DIPEPTIDES.index("AA")] = 5  # paper Fig. 3C: AA five times -> top five ones
     counts[DIPEPTIDES.index("AC")] = 40  # saturates at the depth
     counts[DIPEPTIDES.index("OY")] = 1
-    hist = rbp.dipeptide_histogram(counts)
+    hist = views.dipeptide_histogram(counts)
     assert hist.dtype == np.float32 and hist.shape == (30, 440)
     assert hist[:, 0].tolist() == [1] * 5 + [0] * 25
     assert hist[:, 1].tolist() == [1] * 30
     assert hist[:, 439].tolist() == [1] + [0] * 29
     assert hist.sum() == 36
-    batch = rbp.dipeptide_histogram(np.stack([counts, np.zeros(440, dtype=np.int32)]), depth=8)
+    batch = views.dipeptide_histogram(np.stack([counts, np.zeros(440, dtype=np.int32)]), depth=8)
     assert batch.shape == (2, 8, 440)
     assert batch[0, :, 0].tolist() == [1] * 5 + [0] * 3 and batch[1].sum() == 0
     with pytest.raises(ValueError, match="non-negative"):
-        rbp.dipeptide_histogram(-counts)
+        views.dipeptide_histogram(-counts)
     with pytest.raises(ValueError, match=r"\(440,\)"):
-        rbp.dipeptide_histogram(counts[:400])
+        views.dipeptide_histogram(counts[:400])
 
 
 # ------------------------------------------------------------------------------------------
@@ -253,19 +255,19 @@ def test_read_fasta_sequences_plain_and_gzip(tmp_path):
     plain.write_text(text)
     packed = tmp_path / "b.fasta"  # gzip detected by magic bytes, not by the name
     packed.write_bytes(gzip.compress(text.encode()))
-    assert rbp.read_fasta_sequences(plain) == ["ACGUNNAC", "GGU"]
-    assert rbp.read_fasta_sequences(packed) == ["ACGUNNAC", "GGU"]
+    assert data.read_fasta_sequences(plain) == ["ACGUNNAC", "GGU"]
+    assert data.read_fasta_sequences(packed) == ["ACGUNNAC", "GGU"]
 
 
 def test_read_fasta_sequences_names_file_and_record(tmp_path):
     bad = tmp_path / "bad.fa"
     bad.write_text(">ok\nACGU\n>utr7 x\nACRU\n")
     with pytest.raises(ValueError, match=r"bad\.fa: record 'utr7' contains 'R' at position 3"):
-        rbp.read_fasta_sequences(bad)
+        data.read_fasta_sequences(bad)
     junk = tmp_path / "junk.fa"
     junk.write_text("ACGU\n>r\nACGU\n")
     with pytest.raises(ValueError, match="not FASTA"):
-        rbp.read_fasta_sequences(junk)
+        data.read_fasta_sequences(junk)
 
 
 HAND_POSITIVES = {"P1": ["AAA", "CCC", "AAA"], "P2": ["CCC", "GGG"]}
@@ -273,7 +275,7 @@ HAND_NEGATIVES = ["GGG", "UUU", "UUU", "ACG", "CAG", "GUC"]
 
 
 def test_build_multilabel_from_sets_hand_case():
-    seqs, labels, names, stats = rbp.build_multilabel_from_sets(HAND_POSITIVES, HAND_NEGATIVES)
+    seqs, labels, names, stats = data.build_multilabel_from_sets(HAND_POSITIVES, HAND_NEGATIVES)
     assert names == ["P1", "P2", "negative"]
     assert labels.dtype == np.int8
     # positives first-appearance order, then all 4 available negatives (None) in file order;
@@ -298,7 +300,7 @@ def test_build_multilabel_from_sets_hand_case():
 
 def test_build_multilabel_negative_sampling_seeded_and_sized():
     def run(seed):
-        seqs, labels, _, stats = rbp.build_multilabel_from_sets(
+        seqs, labels, _, stats = data.build_multilabel_from_sets(
             HAND_POSITIVES, HAND_NEGATIVES, n_negatives=2, seed=seed
         )
         assert stats["negatives_kept"] == 2 and labels.shape == (5, 3)
@@ -313,16 +315,16 @@ def test_build_multilabel_negative_sampling_seeded_and_sized():
     order = np.random.default_rng(0).choice(4, size=2, replace=False)
     assert picks[0] == [available[i] for i in order]  # documented: default_rng(seed).choice
     with pytest.raises(ValueError, match="only 4 distinct negative"):
-        rbp.build_multilabel_from_sets(HAND_POSITIVES, HAND_NEGATIVES, n_negatives=5)
+        data.build_multilabel_from_sets(HAND_POSITIVES, HAND_NEGATIVES, n_negatives=5)
     with pytest.raises(ValueError, match="reserved"):
-        rbp.build_multilabel_from_sets({"negative": ["A"]}, [])
+        data.build_multilabel_from_sets({"negative": ["A"]}, [])
 
 
 @pytest.fixture(scope="module")
 def edcnn():
     if not (EDCNN_ROOT / "PUM1" / "positive.fa.gz").is_file():
         pytest.skip(f"EDCNN RBP-47 files not found at {EDCNN_ROOT}")
-    return rbp.read_edcnn_sets(EDCNN_ROOT, EDCNN_RBPS, seed=0)
+    return data.read_edcnn_sets(EDCNN_ROOT, EDCNN_RBPS, seed=0)
 
 
 def test_read_edcnn_sets_real_counts(edcnn):
@@ -349,12 +351,12 @@ def test_read_edcnn_sets_real_counts(edcnn):
 
 def test_real_sequences_through_the_three_views(edcnn):
     seqs = edcnn[0][:3]
-    tokens = np.stack([rbp.rna_tokens(s) for s in seqs])
-    amino = rbp.amino_tokens_batch(tokens)
-    assert rbp.one_hot_rna(tokens).shape == (3, 4, 2710)
-    assert rbp.one_hot_amino(amino).shape == (3, 20, 2710)
-    counts = rbp.dipeptide_counts(amino)
-    assert rbp.dipeptide_histogram(counts).shape == (3, 30, 440)
+    tokens = np.stack([views.rna_tokens(s) for s in seqs])
+    amino = views.amino_tokens_batch(tokens)
+    assert views.one_hot_rna(tokens).shape == (3, 4, 2710)
+    assert views.one_hot_amino(amino).shape == (3, 20, 2710)
+    counts = views.dipeptide_counts(amino)
+    assert views.dipeptide_histogram(counts).shape == (3, 30, 440)
     # every one of the 2709 adjacent pairs is counted unless it is OO
     for i in range(3):
         oo = int(((amino[i, :-1] == PAD_O) & (amino[i, 1:] == PAD_O)).sum())
@@ -364,7 +366,7 @@ def test_real_sequences_through_the_three_views(edcnn):
 def test_read_edcnn_sets_missing_positive(tmp_path):
     (tmp_path / "X1").mkdir()
     with pytest.raises(FileNotFoundError, match=r"X1/positive\.fa\.gz"):
-        rbp.read_edcnn_sets(tmp_path, ["X1"])
+        data.read_edcnn_sets(tmp_path, ["X1"])
 
 
 def test_read_rnacommender_tiny(tmp_path, caplog):
@@ -375,7 +377,7 @@ def test_read_rnacommender_tiny(tmp_path, caplog):
     negatives = tmp_path / "UTR_hg19.fasta"
     negatives.write_text(">n1\nCCCC\n>n2\nACGU\n>u3\nAAAA\n>n3\nUUUU\n>n4\nCCCC\n")
 
-    seqs, labels, names, stats = rbp.read_rnacommender(interactions, utrs, negatives)
+    seqs, labels, names, stats = data.read_rnacommender(interactions, utrs, negatives)
     assert names == ["P1", "P2", "negative"]
     # rows by UTR id: u1 {P1,P2}, u2 {P1} (same sequence as u1, kept apart), u3 {P2}; u9 missing
     assert seqs[:3] == ["ACGU", "ACGU", "GGGG"]
@@ -391,13 +393,13 @@ def test_read_rnacommender_tiny(tmp_path, caplog):
     assert (stats["negatives_available"], stats["negatives_kept"]) == (2, 2)
     assert stats["label_counts"] == {"P1": 2, "P2": 2, "negative": 2}
 
-    seqs, labels, names, stats = rbp.read_rnacommender(interactions, utrs)
+    seqs, labels, names, stats = data.read_rnacommender(interactions, utrs)
     assert names[-1] == "negative" and labels.shape == (3, 3)
     assert (labels[:, -1] == 0).all() and stats["negatives_kept"] == 0
 
     interactions.write_text("P1 u1\nP2\n")
     with pytest.raises(ValueError, match=r"interactions_HT\.txt: line 2"):
-        rbp.read_rnacommender(interactions, utrs)
+        data.read_rnacommender(interactions, utrs)
 
 
 # ------------------------------------------------------------------------------------------
@@ -408,7 +410,7 @@ SCORES = np.array([[0.9, 0.2, 0.1], [0.6, 0.4, 0.3], [0.3, 0.8, 0.2], [0.1, 0.7,
 
 
 def test_multilabel_metrics_hand_case():
-    m = rbp.multilabel_metrics(Y_TRUE, SCORES)
+    m = multilabel_metrics(Y_TRUE, SCORES)
     # label 0: positives .9,.3 vs negatives .6,.1 -> 3 of 4 pairs; label 1: .4,.8,.7 vs .2 -> 1;
     # label 2 has no positive -> skipped
     assert m["per_label_auc"][:2] == pytest.approx([0.75, 1.0])
@@ -429,11 +431,11 @@ def test_multilabel_metrics_hand_case():
 
 def test_multilabel_metrics_threshold_ties_and_errors():
     # ties in the top score go to the first index: label 0, not a true label
-    m = rbp.multilabel_metrics(np.array([[0, 1], [1, 0]]), np.array([[0.5, 0.5], [0.7, 0.2]]))
+    m = multilabel_metrics(np.array([[0, 1], [1, 0]]), np.array([[0.5, 0.5], [0.7, 0.2]]))
     assert m["one_error"] == pytest.approx(0.5)
     # score == threshold is predicted positive: row 0 predicts [1,1] (wrong), row 1 [1,0] right
     assert m["exact_match"] == pytest.approx(0.5) and m["hamming_loss"] == pytest.approx(0.25)
     with pytest.raises(ValueError, match="must both be"):
-        rbp.multilabel_metrics(Y_TRUE, SCORES[:, :2])
+        multilabel_metrics(Y_TRUE, SCORES[:, :2])
     with pytest.raises(ValueError, match="only 0 and 1"):
-        rbp.multilabel_metrics(Y_TRUE * 2, SCORES)
+        multilabel_metrics(Y_TRUE * 2, SCORES)

@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from rnainteract import rnainter as R
-from rnainteract.sequences import read_fasta
+from rnainteract.io.fasta import read_fasta
+from rnainteract.sources import rnainter as R
 
 HEADER = "\t".join(R.RNAINTER_COLUMNS)
 

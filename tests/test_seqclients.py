@@ -1,4 +1,5 @@
-"""Tests of rnainteract.seqclients against a local fake of NCBI E-utilities, UniProt and Ensembl.
+"""Tests of rnainteract.sources.seqclients against a local fake of NCBI E-utilities, UniProt and
+Ensembl.
 
 The fake (tests/seqservices.py) serves real sequences from ../shared/data under each service's
 real response format; nothing leaves 127.0.0.1.
@@ -15,7 +16,7 @@ import pytest
 from Bio.SeqIO.FastaIO import SimpleFastaParser
 from seqservices import EFETCH, ELINK, ENSEMBL, UNIPROT, FakeServices, RealData, load_real_data
 
-from rnainteract.seqclients import (
+from rnainteract.sources.seqclients import (
     DATABASES,
     FetchReport,
     RateLimiter,
@@ -367,7 +368,7 @@ def test_ncbi_rate_is_clamped_to_3_per_s_without_api_key(real, fake, caplog):
     ids = ["NR_100001.1", "NR_100002.1", "NR_100003.1", "NR_100004.1"]
     options = {**opts(fake, "ncbi", batch_size=1, max_requests_per_s=50), "api_key": None}
     before = len(fake.requests)
-    with caplog.at_level(logging.WARNING, logger="rnainteract.seqclients"):
+    with caplog.at_level(logging.WARNING, logger="rnainteract.sources.seqclients"):
         result = fetch_sequences("ncbi", "rna", ids, cache_path=None, options=options)
     log = fake.requests[before:]
     assert len(result.sequences) == 4
@@ -385,7 +386,7 @@ def test_ncbi_rate_with_api_key_is_10_per_s_and_key_sent_as_form_field(
     ids = [f"NR_{100001 + i}.1" for i in range(12)]
     options = {**opts(fake, "ncbi", batch_size=1, max_requests_per_s=50), "api_key": None}
     before = len(fake.requests)
-    with caplog.at_level(logging.WARNING, logger="rnainteract.seqclients"):
+    with caplog.at_level(logging.WARNING, logger="rnainteract.sources.seqclients"):
         result = fetch_sequences("ncbi", "rna", ids, cache_path=None, options=options)
     log = fake.requests[before:]
     assert len(result.sequences) == 12

@@ -1,13 +1,7 @@
 import pytest
 
-from rnainteract.sequences import (
-    AlphabetReport,
-    SequenceError,
-    normalize_id,
-    normalize_sequence,
-    read_fasta,
-    write_fasta,
-)
+from rnainteract.io.fasta import read_fasta, write_fasta
+from rnainteract.io.sequences import AlphabetReport, SequenceError, normalize_id, normalize_sequence
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from rnainteract.sources import (
+from rnainteract.sources.download import (
     ChecksumError,
     DownloadError,
     Source,

@@ -4,14 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnainteract.splits import (
-    COLD_MOLECULES,
-    LeakageError,
-    homology_groups,
-    leakage_report,
-    make_split,
-    split_dataset,
-)
+from rnainteract.dataset.leakage import COLD_MOLECULES, LeakageError, leakage_report
+from rnainteract.dataset.splits import homology_groups, make_split, split_dataset
 
 
 def synthetic_pairs(n_families=12, n_clans=10, n_pairs=400, seed=1):

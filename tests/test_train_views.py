@@ -10,19 +10,19 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from rnainteract.embeddings.cache import write_embeddings  # noqa: E402
-from rnainteract.embeddings.models import load_embedder  # noqa: E402
-from rnainteract.metrics import evaluate_file, plot_importance  # noqa: E402
-from rnainteract.models import build_model, model_views  # noqa: E402
-from rnainteract.models.inputs import PairInputs, validation_split  # noqa: E402
-from rnainteract.train import (  # noqa: E402
-    INTERPRETATION_COLUMNS,
+from rnainteract.evaluation.binary import evaluate_file  # noqa: E402
+from rnainteract.evaluation.plots import plot_importance  # noqa: E402
+from rnainteract.features.embeddings.cache import write_embeddings  # noqa: E402
+from rnainteract.features.embeddings.embedders import load_embedder  # noqa: E402
+from rnainteract.models.inputs import (  # noqa: E402
+    PairInputs,
     load_pair_inputs,
     read_embedding_views,
-    read_tuned,
-    train_view_model,
-    tune_view_model,
+    validation_split,
 )
+from rnainteract.models.interpret import INTERPRETATION_COLUMNS  # noqa: E402
+from rnainteract.models.registry import build_model, model_views  # noqa: E402
+from rnainteract.tasks.rpi import read_tuned, train_view_model, tune_view_model  # noqa: E402
 
 RNA_LETTERS, PROTEIN_LETTERS = "ACGU", "ACDEFGHIKLMNPQRSTVWY"
 

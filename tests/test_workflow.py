@@ -12,7 +12,7 @@ import pytest
 import yaml
 from conftest import REPO, TEST_DATA
 
-from rnainteract.metrics import SUMMARY_COLUMNS
+from rnainteract.evaluation.binary import SUMMARY_COLUMNS
 
 pytestmark = pytest.mark.workflow
 
@@ -668,6 +668,6 @@ def test_rnainter_branch_through_the_workflow(tmp_path, shared_data):
 
 
 def read_fasta_file(path) -> dict[str, str]:
-    from rnainteract.sequences import read_fasta
+    from rnainteract.io.fasta import read_fasta
 
     return read_fasta(path)

@@ -6,7 +6,7 @@ ESM-2 t6_8M architecture (random init: same compute as the real weights). RNAs (
 optional ``multimolecule``): 1,000 sequences of 50–1024 nt (most 50–250), RNA-FM architecture.
 
 (a) naive: one sequence per forward pass, in file order; (b) the pipeline:
-:func:`rnainteract.embeddings.cache.write_embeddings` (length-sorted batches under a token
+:func:`rnainteract.features.embeddings.cache.write_embeddings` (length-sorted batches under a token
 budget, inference mode, shards). Prints sequences/s, tokens/s and peak RSS. Usage::
 
     python3 tests/benchmarks/bench_embeddings.py [n_sequences] [--rna]
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rnainteract.embeddings.cache import write_embeddings
-from rnainteract.embeddings.models import load_embedder
+from rnainteract.features.embeddings.cache import write_embeddings
+from rnainteract.features.embeddings.embedders import load_embedder
 
 ESM2_T6 = {"hidden_size": 320, "num_hidden_layers": 6, "num_attention_heads": 20,
            "intermediate_size": 1280, "max_position_embeddings": 1026}  # fmt: skip

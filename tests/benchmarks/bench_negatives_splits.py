@@ -21,8 +21,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from rnainteract.negatives import build_negatives
-from rnainteract.splits import SPLITS, leakage_report, make_split
+from rnainteract.dataset.leakage import leakage_report
+from rnainteract.dataset.negatives import build_negatives
+from rnainteract.dataset.splits import SPLITS, make_split
 
 RNA_CATEGORIES = {  # Table 6 (percent of interactions)
     "miRNA": 41.60, "snoRNA": 33.37, "snRNA": 6.74, "others": 6.49, "lncRNA": 4.51,

@@ -2,8 +2,9 @@
 
 Not a test (prints numbers). Generates a synthetic ``Download_data_RP.tar.gz`` in RNAInter v4's
 format (the 13 columns, ``N/A`` for empty evidence, ``PREFIX:id`` raw ids) with realistic column
-distributions, then runs :mod:`rnainteract.rnainter` step by step, each step in a fresh process
-so that its peak RSS is its own. Prints rows in/out, wall time and peak RSS per step and in total.
+distributions, then runs :mod:`rnainteract.sources.rnainter` step by step, each step in a fresh
+process so that its peak RSS is its own. Prints rows in/out, wall time and peak RSS per step and
+in total.
 
 Distributions (RNAInterAct App. B.1–B.4 and the RNAInter v4 paper): interactors are drawn with
 Zipf-like weights (a few transcription factors and RNAs carry millions of rows, as RNAInter's
@@ -40,8 +41,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from rnainteract.io import atomic_path, write_parquet
-from rnainteract.rnainter import RNAINTER_COLUMNS, run_steps, unique_ids
+from rnainteract.io.files import atomic_path, write_parquet
+from rnainteract.sources.rnainter import RNAINTER_COLUMNS, run_steps, unique_ids
 
 RNA_CATEGORIES = {
     "mRNA": 0.60, "lncRNA": 0.14, "miRNA": 0.06, "pseudo": 0.05, "snoRNA": 0.04, "ncRNA": 0.03,
@@ -203,7 +204,7 @@ def _measured(fn, *args, **kwargs):
 
 
 def _ingest(archive: Path, out: Path) -> dict:
-    from rnainteract.rnainter import ingest_rnainter
+    from rnainteract.sources.rnainter import ingest_rnainter
 
     return ingest_rnainter(archive, out)
 

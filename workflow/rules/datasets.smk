@@ -32,7 +32,7 @@ rule pairwise_identity:
         molecule="rna|proteins",
     conda:
         "../../envs/cluster.yaml"
-    threads: 1  # MMseqs2 is only reproducible on one thread (see rnainteract.identity)
+    threads: 1  # MMseqs2 is only reproducible on one thread (see rnainteract.annotate.identity)
     resources:
         mem_mb=4000,
         runtime=60,

@@ -1,7 +1,7 @@
 """Adapter: rule annotate_clans."""
 
-from rnainteract.annotation import assign_protein_clans
-from rnainteract.logs import log_to
+from rnainteract.annotate.families import assign_protein_clans
+from rnainteract.io.logs import log_to
 
 with log_to(snakemake.log[0]):
     assign_protein_clans(

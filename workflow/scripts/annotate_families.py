@@ -1,7 +1,7 @@
 """Adapter: rule annotate_families."""
 
-from rnainteract.annotation import assign_rna_families
-from rnainteract.logs import log_to
+from rnainteract.annotate.families import assign_rna_families
+from rnainteract.io.logs import log_to
 
 with log_to(snakemake.log[0]):
     assign_rna_families(

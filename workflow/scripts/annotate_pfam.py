@@ -1,7 +1,7 @@
 """Adapter: rule annotate_pfam."""
 
-from rnainteract.annotation import scan_pfam
-from rnainteract.logs import log_to
+from rnainteract.annotate.pfam import scan_pfam
+from rnainteract.io.logs import log_to
 
 with log_to(snakemake.log[0]):
     scan_pfam(

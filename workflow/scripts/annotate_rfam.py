@@ -1,7 +1,7 @@
 """Adapter: rule annotate_rfam."""
 
-from rnainteract.annotation import scan_rfam
-from rnainteract.logs import log_to
+from rnainteract.annotate.rfam import scan_rfam
+from rnainteract.io.logs import log_to
 
 with log_to(snakemake.log[0]):
     scan_rfam(

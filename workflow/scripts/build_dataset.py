@@ -1,7 +1,7 @@
 """Adapter: rule build_dataset."""
 
-from rnainteract.datasets import build_interaction_dataset
-from rnainteract.logs import log_to
+from rnainteract.dataset.assemble import build_interaction_dataset
+from rnainteract.io.logs import log_to
 
 with log_to(snakemake.log[0]):
     negatives = snakemake.params.negatives

@@ -1,8 +1,8 @@
 """Adapter: rule build_pairs."""
 
-from rnainteract.benchmarks import build_dataset
-from rnainteract.logs import log_to
-from rnainteract.sources import verify_sha256
+from rnainteract.io.logs import log_to
+from rnainteract.sources.benchmarks import build_dataset
+from rnainteract.sources.download import verify_sha256
 
 with log_to(snakemake.log[0]):
     inputs = {role: snakemake.input[role] for role in snakemake.params.checksums}

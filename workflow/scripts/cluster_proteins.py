@@ -1,7 +1,7 @@
 """Adapter: rule cluster_proteins."""
 
-from rnainteract.clusters import cluster_proteins
-from rnainteract.logs import log_to
+from rnainteract.annotate.clusters import cluster_proteins
+from rnainteract.io.logs import log_to
 
 with log_to(snakemake.log[0]):
     cluster_proteins(

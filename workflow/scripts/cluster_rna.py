@@ -1,7 +1,7 @@
 """Adapter: rule cluster_rna."""
 
-from rnainteract.clusters import cluster_rna
-from rnainteract.logs import log_to
+from rnainteract.annotate.clusters import cluster_rna
+from rnainteract.io.logs import log_to
 
 with log_to(snakemake.log[0]):
     cluster_rna(

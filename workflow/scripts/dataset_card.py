@@ -1,7 +1,7 @@
 """Adapter: rule dataset_card."""
 
-from rnainteract.cards import write_card
-from rnainteract.logs import log_to
+from rnainteract.dataset.cards import write_card
+from rnainteract.io.logs import log_to
 
 with log_to(snakemake.log[0]):
     splits = {

@@ -1,7 +1,7 @@
 """Adapter: rule download_source."""
 
-from rnainteract.logs import log_to
-from rnainteract.sources import download
+from rnainteract.io.logs import log_to
+from rnainteract.sources.download import download
 
 with log_to(snakemake.log[0]):
     source = snakemake.params.source

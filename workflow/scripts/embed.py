@@ -1,8 +1,8 @@
 """Adapter: rule embed."""
 
-from rnainteract.embeddings.cache import write_embeddings
-from rnainteract.embeddings.models import load_embedder
-from rnainteract.logs import log_to
+from rnainteract.features.embeddings.cache import write_embeddings
+from rnainteract.features.embeddings.embedders import load_embedder
+from rnainteract.io.logs import log_to
 
 with log_to(snakemake.log[0]):
     spec = snakemake.params.embedder

@@ -1,7 +1,7 @@
 """Adapter: rule evaluate_multilabel."""
 
-from rnainteract.logs import log_to
-from rnainteract.rbp_train import evaluate_multilabel
+from rnainteract.evaluation.multilabel import evaluate_multilabel
+from rnainteract.io.logs import log_to
 
 with log_to(snakemake.log[0]):
     evaluate_multilabel(

@@ -1,7 +1,7 @@
 """Adapter: rule evaluate_ppi_model."""
 
-from rnainteract.logs import log_to
-from rnainteract.metrics import evaluate_file
+from rnainteract.evaluation.binary import evaluate_file
+from rnainteract.io.logs import log_to
 
 with log_to(snakemake.log[0]):
     evaluate_file(

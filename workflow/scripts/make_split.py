@@ -1,7 +1,7 @@
 """Adapter: rule make_split."""
 
-from rnainteract.logs import log_to
-from rnainteract.splits import split_dataset
+from rnainteract.dataset.splits import split_dataset
+from rnainteract.io.logs import log_to
 
 with log_to(snakemake.log[0]):
     split_dataset(

@@ -1,7 +1,7 @@
 """Adapter: rule mirna_gene_data."""
 
-from rnainteract.logs import log_to
-from rnainteract.mirna import build_gene_dataset
+from rnainteract.io.logs import log_to
+from rnainteract.tasks.mirna.data import build_gene_dataset
 
 with log_to(snakemake.log[0]):
     build_gene_dataset(

@@ -1,7 +1,7 @@
 """Adapter: rule mirna_seed_baselines (outputs named <dataset>__<split>__seed_<type>)."""
 
-from rnainteract.logs import log_to
-from rnainteract.mirna_train import seed_baselines
+from rnainteract.io.logs import log_to
+from rnainteract.tasks.mirna.train import seed_baselines
 
 with log_to(snakemake.log[0]):
     seed_baselines(

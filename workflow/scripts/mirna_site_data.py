@@ -1,7 +1,7 @@
 """Adapter: rule mirna_site_data."""
 
-from rnainteract.logs import log_to
-from rnainteract.mirna import build_site_dataset
+from rnainteract.io.logs import log_to
+from rnainteract.tasks.mirna.data import build_site_dataset
 
 with log_to(snakemake.log[0]):
     build_site_dataset(

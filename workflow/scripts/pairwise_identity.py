@@ -1,7 +1,7 @@
 """Adapter: rule pairwise_identity."""
 
-from rnainteract.identity import pairwise_identity
-from rnainteract.logs import log_to
+from rnainteract.annotate.identity import pairwise_identity
+from rnainteract.io.logs import log_to
 
 with log_to(snakemake.log[0]):
     pairwise_identity(

@@ -1,7 +1,7 @@
 """Adapter: rule plot_importance."""
 
-from rnainteract.logs import log_to
-from rnainteract.metrics import plot_importance
+from rnainteract.evaluation.plots import plot_importance
+from rnainteract.io.logs import log_to
 
 with log_to(snakemake.log[0]):
     w = snakemake.wildcards

@@ -1,7 +1,7 @@
 """Adapter: rule plot_roc."""
 
-from rnainteract.logs import log_to
-from rnainteract.metrics import plot_roc
+from rnainteract.evaluation.plots import plot_roc
+from rnainteract.io.logs import log_to
 
 with log_to(snakemake.log[0]):
     plot_roc(

@@ -1,7 +1,7 @@
 """Adapter: rule ppi_dataset."""
 
-from rnainteract.logs import log_to
-from rnainteract.ppi import build_ppi_dataset
+from rnainteract.io.logs import log_to
+from rnainteract.tasks.ppi import build_ppi_dataset
 
 with log_to(snakemake.log[0]):
     spec = snakemake.params.spec

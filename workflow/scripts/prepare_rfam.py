@@ -1,7 +1,7 @@
 """Adapter: rule prepare_rfam."""
 
-from rnainteract.annotation import prepare_cm_database
-from rnainteract.logs import log_to
+from rnainteract.annotate.rfam import prepare_cm_database
+from rnainteract.io.logs import log_to
 
 with log_to(snakemake.log[0]):
     prepare_cm_database(

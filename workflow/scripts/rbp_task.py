@@ -1,7 +1,7 @@
 """Adapter: rule rbp_task."""
 
-from rnainteract.logs import log_to
-from rnainteract.rbp_train import build_rbp_task
+from rnainteract.io.logs import log_to
+from rnainteract.tasks.rbp.data import build_rbp_task
 
 with log_to(snakemake.log[0]):
     spec = dict(snakemake.params.spec)

@@ -1,7 +1,7 @@
 """Adapter: rule rnainter_fetch."""
 
-from rnainteract.logs import log_to
-from rnainteract.rnainter import fetch_database
+from rnainteract.io.logs import log_to
+from rnainteract.sources.rnainter import fetch_database
 
 with log_to(snakemake.log[0]):
     fetch_database(

@@ -1,7 +1,7 @@
 """Adapter: rule rnainter_ids (outputs named <database>_<molecule>)."""
 
-from rnainteract.logs import log_to
-from rnainteract.rnainter import write_id_lists
+from rnainteract.io.logs import log_to
+from rnainteract.sources.rnainter import write_id_lists
 
 with log_to(snakemake.log[0]) as log:
     outputs = {tuple(name.split("_")): path for name, path in snakemake.output.items()}

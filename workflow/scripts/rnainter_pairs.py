@@ -1,7 +1,7 @@
 """Adapter: rule rnainter_pairs."""
 
-from rnainteract.logs import log_to
-from rnainteract.rnainter import finish_rnainter
+from rnainteract.io.logs import log_to
+from rnainteract.sources.rnainter import finish_rnainter
 
 with log_to(snakemake.log[0]):
     inp, out = snakemake.input, snakemake.output

@@ -1,7 +1,7 @@
 """Adapter: rule score_mirna_genes."""
 
-from rnainteract.logs import log_to
-from rnainteract.mirna_train import score_gene_windows
+from rnainteract.io.logs import log_to
+from rnainteract.tasks.mirna.train import score_gene_windows
 
 with log_to(snakemake.log[0]):
     windows = dict(snakemake.params.windows)

@@ -1,7 +1,7 @@
 """Adapter: rule summarize_datasets."""
 
-from rnainteract.benchmarks import dataset_table
-from rnainteract.logs import log_to
+from rnainteract.io.logs import log_to
+from rnainteract.sources.benchmarks import dataset_table
 
 with log_to(snakemake.log[0]):
     dataset_table(

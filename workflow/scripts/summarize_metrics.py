@@ -1,7 +1,7 @@
 """Adapter: rules summarize_metrics and summarize_ppi (the table only)."""
 
-from rnainteract.logs import log_to
-from rnainteract.metrics import summarize
+from rnainteract.evaluation.binary import summarize
+from rnainteract.io.logs import log_to
 
 with log_to(snakemake.log[0]):
     summarize(

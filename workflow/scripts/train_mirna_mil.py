@@ -1,7 +1,7 @@
 """Adapter: rule train_mirna_mil."""
 
-from rnainteract.logs import log_to
-from rnainteract.mirna_train import train_gene_mil
+from rnainteract.io.logs import log_to
+from rnainteract.tasks.mirna.train import train_gene_mil
 
 with log_to(snakemake.log[0]):
     mil = dict(snakemake.params.mil)

@@ -1,7 +1,7 @@
 """Adapter: rule train_mirna_site_model."""
 
-from rnainteract.logs import log_to
-from rnainteract.mirna_train import train_site_model
+from rnainteract.io.logs import log_to
+from rnainteract.tasks.mirna.train import train_site_model
 
 with log_to(snakemake.log[0]):
     train_site_model(

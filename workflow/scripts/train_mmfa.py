@@ -1,7 +1,8 @@
 """Adapter: rule train_mmfa."""
 
-from rnainteract.logs import log_to
-from rnainteract.rbp_train import VIEW_NAMES, train_mmfa
+from rnainteract.io.logs import log_to
+from rnainteract.tasks.rbp.train import train_mmfa
+from rnainteract.tasks.rbp.views import VIEW_NAMES
 
 with log_to(snakemake.log[0]):
     train_mmfa(

@@ -1,7 +1,7 @@
 """Adapter: rule train_model (feature models)."""
 
-from rnainteract.logs import log_to
-from rnainteract.train import train_feature_model
+from rnainteract.io.logs import log_to
+from rnainteract.tasks.rpi import train_feature_model
 
 with log_to(snakemake.log[0]):
     train_feature_model(

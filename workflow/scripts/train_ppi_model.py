@@ -1,7 +1,7 @@
 """Adapter: rule train_ppi_model."""
 
-from rnainteract.logs import log_to
-from rnainteract.train import train_ppi_model
+from rnainteract.io.logs import log_to
+from rnainteract.tasks.ppi import train_ppi_model
 
 with log_to(snakemake.log[0]):
     views = {n.split("__", 1)[1]: p for n, p in snakemake.input.items() if n.startswith("view__")}

@@ -1,7 +1,7 @@
 """Adapter: rule train_rbp_cnn."""
 
-from rnainteract.logs import log_to
-from rnainteract.rbp_train import train_view_cnn
+from rnainteract.io.logs import log_to
+from rnainteract.tasks.rbp.train import train_view_cnn
 
 with log_to(snakemake.log[0]):
     train_view_cnn(

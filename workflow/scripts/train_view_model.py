@@ -1,7 +1,7 @@
 """Adapter: rule train_view_model."""
 
-from rnainteract.logs import log_to
-from rnainteract.train import named_views, train_view_model
+from rnainteract.io.logs import log_to
+from rnainteract.tasks.rpi import named_views, train_view_model
 
 with log_to(snakemake.log[0]):
     views = named_views(dict(snakemake.input.items()))

@@ -1,7 +1,7 @@
 """Adapter: rule tune_model."""
 
-from rnainteract.logs import log_to
-from rnainteract.train import named_views, tune_view_model
+from rnainteract.io.logs import log_to
+from rnainteract.tasks.rpi import named_views, tune_view_model
 
 with log_to(snakemake.log[0]):
     views = named_views(dict(snakemake.input.items()))

@@ -9,11 +9,11 @@ and of its protein; a model gathers the rows of the pairs it is fitted or asked 
 View names (keys of :attr:`PairInputs.rna` / :attr:`PairInputs.protein`):
 
 * ``mean``, ``cls``, ``eos``: pooled embeddings, ``(n_molecules, D)`` float32
-  (:mod:`rnainteract.embeddings.pooling`);
+  (:mod:`rnainteract.features.embeddings.pooling`);
 * ``segments``: ESM2_AMP's ten mean-pooled segments stacked, ``(n_molecules, 10, D)`` float32;
   a molecule shorter than 10 residues has NaN rows (empty segments), which models must handle;
 * ``tokens``: per-token matrices, a list of ``n_molecules`` arrays ``(L_i, D)`` float32;
-* a feature-set name of :data:`rnainteract.features.FEATURE_SETS` (e.g. ``rna_kmer4``,
+* a feature-set name of :data:`rnainteract.features.kmers.FEATURE_SETS` (e.g. ``rna_kmer4``,
   ``rna_tabular``): ``(n_molecules, n_features)`` float32.
 
 Estimators of these models follow scikit-learn's conventions with pair indices as ``X``: built by
@@ -25,8 +25,21 @@ indices into ``rna_row``/``protein_row``.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from rnainteract.io.fasta import read_fasta
+from rnainteract.models.registry import is_embedding_view
+
+log = logging.getLogger(__name__)
 
 SEGMENT_VIEW = "segments"
 TOKEN_VIEW = "tokens"
@@ -128,3 +141,216 @@ def validation_split(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndar
     validation = np.sort(np.concatenate(held)) if held else np.zeros(0, dtype=np.int64)
     train = np.setdiff1d(np.arange(n), validation)
     return train.astype(np.int64), validation.astype(np.int64)
+
+
+def binary_labels(y, n: int) -> np.ndarray:
+    """``y`` as an ``(n,)`` int64 array of 0/1 labels.
+
+    Raises:
+        ValueError: not ``n`` labels, or a label other than 0 and 1 (naming it and where).
+    """
+    y = np.asarray(y).reshape(-1)
+    if len(y) != n:
+        raise ValueError(f"{n} pairs but {len(y)} labels")
+    bad = ~np.isin(y, (0, 1))
+    if bad.any():
+        raise ValueError(f"labels must be 0/1; got {y[bad][0]!r} at position {np.argmax(bad)}")
+    return y.astype(np.int64)
+
+
+# --------------------------------------------------------------------------------------------
+# reading views from the feature and embedding tables of the workflow
+
+
+def sequence_sha256(sequence: str) -> str:
+    """The embedding cache's key of a sequence (as :func:`rnainteract.features.embeddings.cache.
+    sequence_sha256`, not imported here so that training jobs need no embedding libraries)."""
+    return hashlib.sha256(sequence.encode()).hexdigest()
+
+
+def _token_matrices(column: pa.ChunkedArray) -> list[np.ndarray]:
+    """A ``list<list<float>>`` column as one ``(L_i, D)`` float32 array per row."""
+    col = column.combine_chunks()
+    offsets = col.offsets.to_numpy()
+    offsets = offsets - offsets[0]
+    inner = col.flatten()  # one list per token
+    flat = inner.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
+    dim = len(flat) // max(1, len(inner))
+    matrix = flat.reshape(len(inner), dim)
+    return [matrix[offsets[i] : offsets[i + 1]] for i in range(len(col))]
+
+
+def read_embedding_views(
+    path: str | os.PathLike, views: Sequence[str], sequences: Sequence[str]
+) -> tuple[dict, dict]:
+    """The embedding views of ``sequences`` (in that order) from an embedding table.
+
+    Args:
+        path: a table of rule ``embed`` (:mod:`rnainteract.features.embeddings.cache`).
+        views: ``mean``/``cls``/``eos`` (→ ``(n, D)`` float32), ``segments`` (→ ``(n, 10, D)``)
+            or ``tokens`` (→ list of ``(L_i, D)``).
+
+    Returns:
+        ``(views, metadata)``; metadata is the table's ``rnainteract`` schema metadata.
+
+    Raises:
+        KeyError: a sequence the table lacks (e.g. dropped by the length policy), or a column
+            the table lacks (``tokens`` needs per-token storage), naming the file.
+    """
+    schema = pq.read_schema(path)
+    meta = json.loads(schema.metadata[b"rnainteract"])
+    columns = []
+    for view in views:
+        wanted = [f"segment{i}" for i in range(10)] if view == SEGMENT_VIEW else [view]
+        missing = [c for c in wanted if c not in schema.names]
+        if missing:
+            raise KeyError(f"{path}: no column(s) {missing} for view {view!r}")
+        columns += wanted
+    table = pq.read_table(path, columns=["sha256", *columns])
+    index = {key: i for i, key in enumerate(table.column("sha256").to_pylist())}
+    keys = [sequence_sha256(s) for s in sequences]
+    absent = [k for k in keys if k not in index]
+    if absent:
+        raise KeyError(
+            f"{path}: {len(absent)} of {len(keys)} sequences have no embedding "
+            f"(first sha256 {absent[0][:16]}; dropped by the length policy or not embedded)"
+        )
+    rows = np.array([index[k] for k in keys], dtype=np.int64)
+    out = {}
+    for view in views:
+        if view == TOKEN_VIEW:
+            matrices = _token_matrices(table.column(TOKEN_VIEW))
+            out[view] = [matrices[i] for i in rows]
+        elif view == SEGMENT_VIEW:
+            parts = [
+                _pooled_matrix(table.column(f"segment{i}"), rows, fill_missing=True)
+                for i in range(10)
+            ]
+            out[view] = np.stack(parts, axis=1)
+        else:
+            out[view] = _pooled_matrix(table.column(view), rows)
+    return out, meta
+
+
+def _pooled_matrix(column: pa.ChunkedArray, rows: np.ndarray, fill_missing: bool = False):
+    values = column.to_pylist()
+    dim = next((len(v) for v in values if v is not None), 0)
+    matrix = np.full((len(values), dim), np.nan, dtype=np.float32)
+    for i, v in enumerate(values):
+        if v is not None:
+            matrix[i] = v
+        elif not fill_missing:
+            raise KeyError(f"column {column!r} has a missing value in row {i}")
+    return matrix[rows]
+
+
+def read_views(
+    views: dict[str, str | os.PathLike], ids: Sequence[str], sequences: Sequence[str]
+) -> tuple[dict, list[bool]]:
+    """Views of the molecules ``ids`` (with these ``sequences``), in that order.
+
+    Args:
+        views: view → file: an embedding table for embedding views
+            (:func:`rnainteract.models.registry.is_embedding_view`, rows found by sequence), a
+            feature table otherwise (rows found by ``id``).
+
+    Returns:
+        ``(views, pretrained)``: the loaded views, and one ``pretrained`` flag per embedding
+        table read.
+
+    Raises:
+        KeyError: a molecule without feature row or embedding (naming the file).
+    """
+    loaded: dict = {}
+    pretrained: list[bool] = []
+    by_file: dict[str, list[str]] = {}
+    for view, path in views.items():
+        if is_embedding_view(view):
+            by_file.setdefault(str(path), []).append(view)
+        else:
+            table = pd.read_parquet(path).set_index("id")
+            absent = sorted(set(ids) - set(table.index))
+            if absent:
+                raise KeyError(f"{path}: no feature row for {len(absent)} id(s): {absent[:3]}")
+            loaded[view] = table.loc[list(ids)].to_numpy(np.float32)
+    for path, names in by_file.items():
+        found, meta = read_embedding_views(path, names, sequences)
+        loaded.update(found)
+        pretrained.append(bool(meta.get("pretrained", False)))
+        log.info("views %s from %s (%s)", names, path, meta.get("embedder"))
+    return loaded, pretrained
+
+
+def load_pair_inputs(
+    pairs: pd.DataFrame,
+    rna_fasta: str | os.PathLike,
+    protein_fasta: str | os.PathLike,
+    *,
+    rna_views: dict[str, str | os.PathLike],
+    protein_views: dict[str, str | os.PathLike],
+) -> PairInputs:
+    """Assemble a :class:`~rnainteract.models.inputs.PairInputs` for a pair table.
+
+    Args:
+        pairs: the dataset's pair table (``rna_id``, ``protein_id``).
+        rna_fasta, protein_fasta: the dataset's sequences (row order of the views: first
+            appearance in ``pairs``).
+        rna_views, protein_views: view → file: an embedding table for embedding views
+            (:func:`rnainteract.models.registry.is_embedding_view`), a feature table otherwise.
+
+    Raises:
+        KeyError: a pair's RNA or protein without sequence, embedding or feature row.
+    """
+    out = {}
+    pretrained = []
+    for molecule, ids, fasta, views in (
+        ("rna", pairs.rna_id, rna_fasta, rna_views),
+        ("protein", pairs.protein_id, protein_fasta, protein_views),
+    ):
+        order = list(dict.fromkeys(ids))
+        records = read_fasta(fasta)
+        missing = [i for i in order if i not in records]
+        if missing:
+            raise KeyError(f"{fasta}: no sequence for {len(missing)} id(s), e.g. {missing[:3]}")
+        sequences = [records[i] for i in order]
+        loaded, flags = read_views(views, order, sequences)
+        pretrained += flags
+        row = {key: i for i, key in enumerate(order)}
+        out[molecule] = (np.array([row[i] for i in ids], dtype=np.int64), loaded, sequences)
+    return PairInputs(
+        rna_row=out["rna"][0],
+        protein_row=out["protein"][0],
+        rna=out["rna"][1],
+        protein=out["protein"][1],
+        rna_sequences=out["rna"][2],
+        protein_sequences=out["protein"][2],
+        pretrained=all(pretrained) if pretrained else None,
+    )
+
+
+def load_ppi_inputs(
+    pairs: pd.DataFrame, fasta: str | os.PathLike, views: dict[str, str | os.PathLike]
+) -> PairInputs:
+    """:class:`PairInputs` of a PPI table: partner A in the ``rna`` slot, B in ``protein``,
+    both reading the same protein embedding table (``views``: view → table).
+
+    Raises:
+        KeyError: a protein without sequence or embedding.
+    """
+    records = read_fasta(fasta)
+    order = list(dict.fromkeys([*pairs.protein_a, *pairs.protein_b]))
+    missing = [i for i in order if i not in records]
+    if missing:
+        raise KeyError(f"{fasta}: no sequence for {len(missing)} protein(s), e.g. {missing[:3]}")
+    sequences = [records[i] for i in order]
+    loaded, pretrained = read_views(views, order, sequences)
+    row = {key: i for i, key in enumerate(order)}
+    return PairInputs(
+        rna_row=np.array([row[i] for i in pairs.protein_a], dtype=np.int64),
+        protein_row=np.array([row[i] for i in pairs.protein_b], dtype=np.int64),
+        rna=loaded,
+        protein=loaded,
+        rna_sequences=sequences,
+        protein_sequences=sequences,
+        pretrained=all(pretrained) if pretrained else None,
+    )

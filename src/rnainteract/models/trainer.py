@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnainteract.io import atomic_path
+from rnainteract.io.files import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +80,41 @@ class TrainerConfig:
             )
 
 
+@dataclasses.dataclass(kw_only=True)
+class TrainerSettings:
+    """The trainer's settings as fields of an estimator: the base of the dataclass estimators
+    (miRNA target and MIL models, MMFA and its view CNNs), which override a default by
+    declaring the field again.
+
+    Attributes:
+        lr, weight_decay, warmup_steps, max_epochs, batch_size, patience, cosine, seed,
+            threads: as :class:`TrainerConfig` (AdamW; ``cosine=False``: constant after
+            warm-up).
+        validation_fraction: share of ``fit``'s examples held out (stratified, seeded) for
+            early stopping (:func:`rnainteract.models.inputs.validation_split`); 0 → none.
+    """
+
+    lr: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_steps: int = 0
+    max_epochs: int = 50
+    batch_size: int = 64
+    patience: int | None = 5
+    validation_fraction: float = 0.1
+    seed: int = 0
+    threads: int = 1
+    cosine: bool = True
+
+    def trainer_config(self) -> TrainerConfig:
+        """The :class:`TrainerConfig` of these settings."""
+        return trainer_config(self, cosine=self.cosine)
+
+
 def trainer_config(estimator, **overrides) -> TrainerConfig:
     """A :class:`TrainerConfig` from an estimator's attributes of the same names (``lr``,
     ``weight_decay``, ``warmup_steps``, ``max_epochs``, ``batch_size``, ``patience``, ``seed``,
-    ``threads``), then ``overrides``."""
+    ``threads``), then ``overrides`` (scikit-learn-style estimators, whose ``__init__`` lists
+    its parameters; dataclass estimators inherit :class:`TrainerSettings`)."""
     names = (
         "lr",
         "weight_decay",

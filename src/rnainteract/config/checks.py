@@ -1,0 +1,156 @@
+"""The checks of a config that its JSON schema cannot express: cross-references between
+sections, run when the workflow is parsed (before any job)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rnainteract.config.queries import embedding_molecule
+from rnainteract.models.registry import MODEL_FEATURES, is_embedding_view, model_views
+
+
+class ConfigError(ValueError):
+    """A config value that the schema accepts but the workflow cannot use; names the key."""
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise ConfigError(f"config: {message}")
+
+
+def check_config(config: Mapping) -> None:
+    """Cross-reference checks the JSON schema cannot express, run when the workflow is parsed
+    (before any job).
+
+    Raises:
+        ConfigError (a ValueError): the first problem found, naming the config key and what it
+            must name instead.
+    """
+    sources, datasets, models = config["sources"], config["datasets"], config["models"]
+    embedders = config.get("embedders", {})
+    for name, ds in datasets.items():
+        if "from" in ds:
+            base = datasets.get(ds["from"])
+            _check(
+                base is not None and "from" not in base,
+                f"datasets.{name}.from must name a dataset parsed from sources, got {ds['from']!r}",
+            )
+            continue
+        for role, source in ds.get("inputs", {}).items():
+            _check(
+                source in sources,
+                f"datasets.{name}.inputs.{role} names unknown source {source!r}",
+            )
+    for key in ("rfam_cm", "rfam_clanin", "pfam_hmm", "pfam_clans"):
+        value = config["annotation"][key]
+        _check(value in sources, f"annotation.{key} names unknown source {value!r}")
+    for key, known in (("datasets", datasets), ("models", models)):
+        for name in config["targets"][key]:
+            _check(name in known, f"targets.{key} names {name!r}, not defined under {key}")
+    for name in config["targets"].get("embeddings", []):
+        _check(name in embedders, f"targets.embeddings names {name!r}, not under embedders")
+    for name, spec in models.items():
+        _check_model(config, name, spec)
+    _check_ppi(config)
+    _check_mirna(config)
+    _check_rbp(config)
+    for name, spec in embedders.items():
+        for file, source in spec.get("weights", {}).items():
+            _check(
+                source in sources,
+                f"embedders.{name}.weights.{file} names unknown source {source!r}",
+            )
+
+
+def _check_model(config: Mapping, name: str, spec: Mapping) -> None:
+    embedders = config.get("embedders", {})
+    views = model_views(spec["kind"], spec.get("params", {}))
+    for molecule, names in views.items():
+        if not any(is_embedding_view(v) for v in names):
+            continue
+        embedder = spec.get("embedders", {}).get(molecule)
+        _check(
+            embedder in embedders,
+            f"models.{name}.embedders.{molecule} must name an embedder (under embedders); "
+            f"got {embedder!r}",
+        )
+        embeds = embedding_molecule(config, embedder)
+        _check(
+            embeds == molecule,
+            f"models.{name}.embedders.{molecule} names {embedder!r}, which embeds {embeds}",
+        )
+    _check(
+        not (spec.get("tune") and spec["kind"] in MODEL_FEATURES),
+        f"models.{name}.tune applies to neural view models only",
+    )
+    for dataset in spec.get("datasets") or []:
+        _check(dataset in config["datasets"], f"models.{name}.datasets names unknown {dataset!r}")
+
+
+def _check_ppi(config: Mapping) -> None:
+    for name, spec in config.get("ppi", {}).items():
+        for role in ("positives", "negatives", "proteins"):
+            _check(
+                spec[role] in config["sources"],
+                f"ppi.{name}.{role} names unknown source {spec[role]!r}",
+            )
+        _check(
+            embedding_molecule(config, spec["embedder"]) == "protein",
+            f"ppi.{name}.embedder must embed proteins",
+        )
+        for model in spec["models"]:
+            kind = config["models"].get(model, {}).get("kind")
+            views = model_views(kind, {}) if kind else {}
+            names = views.get("rna", ()) + views.get("protein", ())
+            _check(
+                bool(names) and all(is_embedding_view(v) and v != "tokens" for v in names),
+                f"ppi.{name}.models: {model!r} must be a model over pooled embeddings "
+                "(esm2_amps, esm2_amp_cse, esm2_dpm, ae_rf)",
+            )
+    for name in config["targets"].get("ppi", []):
+        _check(name in config.get("ppi", {}), f"targets.ppi names {name!r}, not under ppi")
+
+
+def _check_mirna(config: Mapping) -> None:
+    _check(
+        not (config["targets"].get("mirna") and "mirna" not in config),
+        "targets.mirna is true but there is no `mirna` section",
+    )
+    mirna = config.get("mirna", {})
+    for role in ("site_train", "site_test", "gene_splits"):
+        for source in mirna.get(role, []):
+            _check(source in config["sources"], f"mirna.{role} names unknown source {source!r}")
+    for name in mirna.get("models", {}):
+        _check(
+            not (name.endswith(("_max", "_mil")) or name.startswith("seed_")),
+            f"mirna.models.{name}: names ending _max/_mil or starting seed_ are taken by the "
+            "gene-level rows and the baselines",
+        )
+
+
+def _check_rbp(config: Mapping) -> None:
+    rbp = config.get("rbp", {})
+    for name in config["targets"].get("rbp", []):
+        _check(name in rbp.get("tasks", {}), f"targets.rbp names {name!r}, not under rbp.tasks")
+    for name, spec in rbp.get("tasks", {}).items():
+        edcnn = spec["parser"] == "edcnn_sets"
+        roles = (
+            list(spec.get("positives", {}).values()) + spec.get("negatives", [])
+            if edcnn
+            else [spec[k] for k in ("interactions", "utrs", "negatives_fasta") if k in spec]
+        )
+        _check(
+            not (edcnn and not spec.get("positives")),
+            f"rbp.tasks.{name} (edcnn_sets) needs positives",
+        )
+        _check(
+            not (spec["parser"] == "rnacommender" and not {"interactions", "utrs"} <= set(spec)),
+            f"rbp.tasks.{name} (rnacommender) needs interactions and utrs",
+        )
+        for source in roles:
+            _check(source in config["sources"], f"rbp.tasks.{name} names unknown source {source!r}")
+    for name in rbp.get("models", {}):
+        _check(
+            not name.startswith("cnn_"),
+            f"rbp.models.{name}: names starting cnn_ are the view CNNs",
+        )

@@ -1,0 +1,257 @@
+"""Seeded cross-validation splits, random and homology-aware (leakage report: :mod:`.leakage`).
+
+Split names (../shared/ARCHITECTURE.md). RNA *homology groups* are the connected components of
+"same RNA family" ∪ "same cd-hit-est cluster", protein groups those of "same Pfam clan" ∪ "same
+MMseqs2 cluster", so that neither an annotation nor a sequence cluster crosses train and test
+(an Rfam-annotated RNA and an unannotated RNA 80 % identical to it share a cluster, not a family).
+
+* ``random``: stratified k-fold over pairs.
+* ``rna_family``: TSfam-style (RNAInterAct, Sec. 3 and Table 1): the RNA groups are drawn in a
+  seeded random order (not file order) and given to fold 0 until it holds ~1/k of the pairs, then
+  to fold 1, and so on; fold f's test part is its groups' pairs, the train part all others. No RNA
+  family, RNA cluster or RNA id is shared between train and test. With k = 10 each fold has the
+  size of TSfam (~10 % of the pairs).
+* ``protein_cold``: the same over protein groups (clans and clusters).
+* ``both_cold``: RNA groups and protein groups are each assigned to one of k folds (balanced by
+  pairs); in fold f the test part holds the pairs whose RNA group *and* protein group are in fold
+  f, the train part the pairs whose groups are both outside f. Pairs with one partner inside and
+  one outside are used in neither part of that fold (counted in the report).
+
+A split table is long-format: one row per (pair, fold) with ``pair_index`` (row of the dataset
+table), ``fold`` (0..k-1) and ``partition`` (``train``/``test``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from sklearn.model_selection import StratifiedKFold
+
+from rnainteract.dataset.leakage import leakage_report
+from rnainteract.io.files import sha256_file, write_json, write_parquet
+
+log = logging.getLogger(__name__)
+
+SPLITS = ("random", "rna_family", "protein_cold", "both_cold")
+
+
+def homology_groups(
+    labels: pd.Series,
+    clusters: pd.Series,
+    ids: pd.Series | None = None,
+    similar: pd.DataFrame | None = None,
+) -> np.ndarray:
+    """Connected components of "same label" ∪ "same cluster" ∪ "similar sequences".
+
+    Args:
+        labels, clusters: parallel Series over the rows of a table (family and RNA cluster, or
+            clan and protein cluster).
+        ids, similar: molecule id of each row and a table of molecule pairs (``query``,
+            ``target``) to join as well (pairs above the identity threshold); pairs naming an id
+            not in ``ids`` are ignored.
+
+    Returns:
+        int64 component id per row, numbered in order of each component's smallest label.
+    """
+    label_codes, label_names = pd.factorize(labels.astype(str), sort=True)
+    cluster_codes, cluster_names = pd.factorize(clusters.astype(str), sort=True)
+    n_label, n_nodes = len(label_names), len(label_names) + len(cluster_names)
+    rows, cols = [label_codes], [n_label + cluster_codes]
+    if similar is not None and len(similar):
+        label_of = pd.Series(label_codes, index=ids.to_numpy()).groupby(level=0).first()
+        known = similar["query"].isin(label_of.index) & similar["target"].isin(label_of.index)
+        rows.append(label_of[similar["query"][known]].to_numpy())
+        cols.append(label_of[similar["target"][known]].to_numpy())
+    rows, cols = np.concatenate(rows), np.concatenate(cols)
+    edges = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_nodes, n_nodes))
+    _, component = connected_components(edges, directed=False)
+    # renumber by first appearance among the sorted labels: independent of scipy's numbering
+    _, uniques = pd.factorize(component[:n_label])
+    renumber = np.empty(component.max() + 1, dtype=np.int64)
+    renumber[uniques] = np.arange(len(uniques))
+    return renumber[component[label_codes]]
+
+
+def _groups(table: pd.DataFrame, molecule: str, similar: pd.DataFrame | None = None) -> np.ndarray:
+    """Homology group per pair for ``rna`` (family + rna_cluster + similar RNAs) or
+    ``protein`` (clan + protein_cluster + similar proteins)."""
+    label, cluster = ("family", "rna_cluster") if molecule == "rna" else ("clan", "protein_cluster")
+    clusters = table[cluster] if cluster in table else table[label]
+    return homology_groups(table[label], clusters, table[f"{molecule}_id"], similar)
+
+
+def _balanced_groups(groups: np.ndarray, n_folds: int, rng: np.random.Generator) -> np.ndarray:
+    """Fold of each pair when whole groups are assigned to ``n_folds`` folds, balancing pairs.
+
+    Groups are visited in a seeded random order, largest first (stable), each going to the fold
+    with the fewest pairs so far.
+    """
+    sizes = np.bincount(groups)
+    order = rng.permutation(len(sizes))
+    order = order[np.argsort(-sizes[order], kind="stable")]
+    load = np.zeros(n_folds, dtype=np.int64)
+    fold_of = np.zeros(len(sizes), dtype=np.int64)
+    for g in order:
+        f = int(np.argmin(load))
+        fold_of[g] = f
+        load[f] += sizes[g]
+    return fold_of[groups]
+
+
+def _drawn_groups(groups: np.ndarray, n_folds: int, rng: np.random.Generator) -> np.ndarray:
+    """Fold of each pair when groups are drawn at random and fill the folds in turn (TSfam).
+
+    Fold f receives groups until the folds 0..f together hold at least (f+1)/k of the pairs.
+    """
+    sizes = np.bincount(groups)
+    n = sizes.sum()
+    fold_of = np.zeros(len(sizes), dtype=np.int64)
+    fold, filled = 0, 0
+    for g in rng.permutation(len(sizes)):
+        fold_of[g] = fold
+        filled += sizes[g]
+        while fold < n_folds - 1 and filled >= (fold + 1) * n / n_folds:
+            fold += 1
+    return fold_of[groups]
+
+
+def make_split(
+    table: pd.DataFrame,
+    kind: str,
+    *,
+    n_folds: int = 5,
+    seed: int = 0,
+    similar: dict[str, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """Make a k-fold split of a dataset table.
+
+    Args:
+        table: pairs (the index is the ``pair_index``) with ``rna_id``, ``protein_id``,
+            ``label`` (0/1), ``family``, ``clan`` and, if present, ``rna_cluster``,
+            ``protein_cluster`` (joined into homology groups).
+        similar: ``{"rna": pairs, "protein": pairs}`` of molecules (``query``, ``target``) at or
+            above the identity threshold, joined into the same homology group, so that no test
+            item of a cold side is that similar to a training item.
+        kind: one of :data:`SPLITS`.
+        n_folds: k (≥ 2).
+        seed: seed of the shuffling; the same seed gives the same split.
+
+    Returns:
+        Long-format split: ``pair_index`` (int64), ``fold`` (int16), ``partition`` (str).
+
+    Raises:
+        ValueError: unknown kind, k < 2, fewer groups than folds, or no fold with a test pair.
+            A fold without test pairs (one huge group, or ``both_cold`` on small data) is left
+            out of the table with a warning.
+    """
+    if kind not in SPLITS:
+        raise ValueError(f"unknown split {kind!r}; known: {SPLITS}")
+    if n_folds < 2:
+        raise ValueError(f"n_folds must be >= 2, got {n_folds}")
+    y = table.label.to_numpy()
+    index = table.index.to_numpy()
+    rng = np.random.default_rng(seed)
+    similar = similar or {}
+    rows = []
+    if kind == "random":
+        splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+        for fold, (train, test) in enumerate(splitter.split(index, y)):
+            rows.append(_fold_rows(index[train], index[test], fold))
+    elif kind == "both_cold":
+        rna_fold = _balanced_groups(_groups(table, "rna", similar.get("rna")), n_folds, rng)
+        protein_fold = _balanced_groups(
+            _groups(table, "protein", similar.get("protein")), n_folds, rng
+        )
+        for fold in range(n_folds):
+            test = (rna_fold == fold) & (protein_fold == fold)
+            train = (rna_fold != fold) & (protein_fold != fold)
+            rows.append(_fold_rows(index[train], index[test], fold))
+    else:
+        molecule = "rna" if kind == "rna_family" else "protein"
+        groups = _groups(table, molecule, similar.get(molecule))
+        n_groups = int(groups.max()) + 1
+        if n_groups < n_folds:
+            raise ValueError(f"split {kind!r}: only {n_groups} homology groups for {n_folds} folds")
+        fold_of = _drawn_groups(groups, n_folds, rng)
+        for fold in range(n_folds):
+            rows.append(_fold_rows(index[fold_of != fold], index[fold_of == fold], fold))
+    split = pd.concat(rows, ignore_index=True)
+    tested = set(split.fold[split.partition == "test"])
+    if not tested:
+        raise ValueError(
+            f"split {kind!r}: no fold has a test pair (too few families/clans for {n_folds} folds)"
+        )
+    for fold in sorted(set(range(n_folds)) - tested):
+        log.warning("split %r: fold %d has no test pair; it is left out", kind, fold)
+    return split[split.fold.isin(tested)].reset_index(drop=True)
+
+
+def _fold_rows(train: np.ndarray, test: np.ndarray, fold: int) -> pd.DataFrame:
+    return (
+        pd.DataFrame(
+            {
+                "pair_index": np.concatenate([train, test]).astype(np.int64),
+                "fold": np.full(len(train) + len(test), fold, dtype=np.int16),
+                "partition": ["train"] * len(train) + ["test"] * len(test),
+            }
+        )
+        .sort_values(["pair_index"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def split_dataset(
+    dataset: str | os.PathLike,
+    *,
+    kind: str,
+    n_folds: int,
+    seed: int,
+    out_split: str | os.PathLike,
+    out_leakage: str | os.PathLike,
+    rna_identity: str | os.PathLike | None = None,
+    protein_identity: str | os.PathLike | None = None,
+    out_identity: str | os.PathLike | None = None,
+    identity_threshold: float | None = None,
+) -> dict:
+    """Rule ``make_split``: read the dataset table, make the split, check it, write the split,
+    the leakage report (JSON, with the split's SHA-256, also logged) and, given the two identity
+    tables, the per-test-item maximum train identity (Parquet). With ``identity_threshold``,
+    molecules at least that identical are joined into one homology group (cold splits).
+
+    Raises:
+        LeakageError: a promise of the split is broken (see :func:`leakage_report`).
+    """
+    table = pd.read_parquet(dataset)
+    if table.empty:
+        raise ValueError(f"{dataset}: no pairs")
+    identities, similar = None, None
+    if rna_identity is not None and protein_identity is not None:
+        identities = {
+            "rna": pd.read_parquet(rna_identity),
+            "protein": pd.read_parquet(protein_identity),
+        }
+        if identity_threshold is not None:
+            similar = {m: t[t.identity >= identity_threshold] for m, t in identities.items()}
+    split = make_split(table, kind, n_folds=n_folds, seed=seed, similar=similar)
+    report, per_item = leakage_report(table, split, kind, identities, identity_threshold)
+    write_parquet(split, out_split)
+    report.update(
+        n_folds=n_folds,
+        seed=seed,
+        n_pairs=len(table),
+        n_rna_families=int(table.family.nunique()),
+        n_protein_clans=int(table.clan.nunique()),
+        sha256=sha256_file(out_split),
+    )
+    for entry in report["folds"]:
+        log.info("%s fold %d: %s", kind, entry["fold"], entry)
+    log.info("%s: split sha256 %s", kind, report["sha256"])
+    if out_identity is not None:
+        write_parquet(per_item, out_identity)
+    write_json(report, out_leakage)
+    return report
