@@ -4,7 +4,8 @@ Pfam hits with sequence-identity clusters for the rest.
 ``results/annotation/{dataset}/rna_families.tsv``: ``rna_id, family, family_source`` and
 ``protein_clans.tsv``: ``protein_id, clan, clan_source`` (../shared/ARCHITECTURE.md). The source
 is ``cluster`` for sequence-identity clusters (:mod:`rnainteract.annotate.clusters`); Rfam / Pfam
-annotation (``rfam`` / ``pfam``) takes precedence where it exists, in a later stage.
+annotation (``rfam`` / ``pfam``, from :mod:`.rfam` and :mod:`.pfam`) takes precedence where it
+exists.
 """
 
 from __future__ import annotations

@@ -177,8 +177,9 @@ def train_ppi_model(
     folds: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """Rule ``train_ppi_model``: cross-validated predictions of a view model on a PPI dataset
-    (:mod:`rnainteract.tasks.ppi`; the same estimators, trainer and prediction format as the
-    RNA–protein models)."""
+    (:func:`build_ppi_dataset`; the same estimators, trainer and prediction format as the
+    RNA–protein models, partner A in the ``rna`` slot of
+    :func:`rnainteract.models.inputs.load_ppi_inputs`)."""
     table = pd.read_parquet(pairs)
     inputs = load_ppi_inputs(table, fasta, views)
     X = np.arange(len(table), dtype=np.int64)[:, None]
