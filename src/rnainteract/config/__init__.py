@@ -6,9 +6,11 @@ Everything here is a plain function of the config dict (as Snakemake holds it af
 The rule files (``workflow/rules/common.smk`` and ``inputs_*.smk``) keep only constants and
 thin ``get_*(wildcards)`` input functions that call these.
 
-This module sits on top of the layers: it reads the light registries of the layers below
-(:mod:`rnainteract.models.registry`, :data:`rnainteract.dataset.splits.SPLITS`) and nothing that
-imports scikit-learn or torch, so that planning a DAG stays fast.
+This package sits on top of the layers: it reads the light modules of the layers below (the model
+registry) and nothing beyond the standard library and what Snakemake itself needs, so that
+planning a DAG stays fast and runs in a bare Snakemake environment (a contract in
+pyproject.toml). Names whose home module would import more (the split names, the miRNA splits,
+the RBP views, the download cache) are copied here, and a test checks that the copies agree.
 
 Modules: :mod:`.queries` (what the config says), :mod:`.checks` (:func:`check_config`).
 """
