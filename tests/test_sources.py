@@ -1,5 +1,9 @@
+import gzip
 import hashlib
+import os
 import threading
+import time
+import zlib
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -8,6 +12,7 @@ import pytest
 from rnainteract.sources.download import (
     ChecksumError,
     DownloadError,
+    HtmlPageError,
     Source,
     download,
     find_local,
@@ -16,12 +21,18 @@ from rnainteract.sources.download import (
 
 BODY = b">1ABC-A\nMKVL\n" * 100
 SHA = hashlib.sha256(BODY).hexdigest()
+BIG = os.urandom(50 * 1024 * 1024)  # a 50 MB body, dropped at 90 % (a large Rfam/Pfam file)
+BIG_SHA = hashlib.sha256(BIG).hexdigest()
+DROP_AT = int(0.9 * len(BIG))
+HTML = b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>Log in</body></html>"
 
 
 class Handler(BaseHTTPRequestHandler):
     """Test server on 127.0.0.1: behaviour by path; counts requests per path."""
 
     counts: Counter = Counter()
+    ranges: list = []  # the Range header of each request for a /big path
+    times: list = []  # when each /slow request arrived
 
     def log_message(self, *args):  # keep pytest output quiet
         pass
@@ -34,10 +45,59 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _big(self, n: int, accepts_ranges: bool) -> None:
+        """The first request dies at 90 % of the announced body; later ones serve the rest."""
+        self.ranges.append(self.headers.get("Range"))
+        etag = '"big-v1"'
+        wanted = self.headers.get("Range")
+        if n > 1 and accepts_ranges and wanted and self.headers.get("If-Range") == etag:
+            start = int(wanted.removeprefix("bytes=").rstrip("-"))
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(BIG) - 1}/{len(BIG)}")
+            self.send_header("Content-Length", str(len(BIG) - start))
+            self.send_header("ETag", etag)
+            self.end_headers()
+            self.wfile.write(BIG[start:])
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(BIG)))
+        self.send_header("ETag", etag)
+        if accepts_ranges:
+            self.send_header("Accept-Ranges", "bytes")
+        self.end_headers()
+        if n == 1:
+            self.wfile.write(BIG[:DROP_AT])
+            self.wfile.flush()
+            self.close_connection = True
+        else:
+            self.wfile.write(BIG)
+
     def do_GET(self):
         self.counts[self.path] += 1
         n = self.counts[self.path]
-        if self.path == "/ok.fa":
+        if self.path == "/big-range.bin":
+            self._big(n, accepts_ranges=True)
+        elif self.path == "/big-norange.bin":
+            self._big(n, accepts_ranges=False)
+        elif self.path in ("/gzip.fa", "/deflate.fa"):  # compresses whatever the client asks
+            coding = self.path[1:].removesuffix(".fa")
+            packed = gzip.compress(BODY, mtime=0) if coding == "gzip" else zlib.compress(BODY)
+            self._send(200, packed, [("Content-Encoding", coding)])
+        elif self.path == "/archive.fa.gz":  # a .gz file labelled as gzip-encoded
+            self._send(200, gzip.compress(BODY, mtime=0), [("Content-Encoding", "gzip")])
+        elif self.path.startswith("/hop"):  # /hop3 -> /hop2 -> /hop1 -> /ok.fa
+            hops = int(self.path[4:])
+            target = "/ok.fa" if hops == 1 else f"/hop{hops - 1}"
+            self._send(302 if hops % 2 else 307, b"", [("Location", target)])
+        elif self.path == "/login.tsv":
+            self._send(200, HTML, [("Content-Type", "text/html; charset=utf-8")])
+        elif self.path == "/slow.fa":  # 429 asking for 1 s, then the file
+            self.times.append(time.monotonic())
+            if n == 1:
+                self._send(429, b"rate limited", [("Retry-After", "1")])
+            else:
+                self._send(200, BODY)
+        elif self.path == "/ok.fa":
             self._send(200, BODY)
         elif self.path == "/flaky.fa":  # 500, then 429 with Retry-After, then the file
             if n == 1:
@@ -67,6 +127,8 @@ class Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def server():
     Handler.counts = Counter()
+    Handler.ranges = []
+    Handler.times = []
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -170,3 +232,59 @@ def test_source_from_config_validates():
     with pytest.raises(ValueError, match="must be relative"):
         Source.from_config("x", {"url": "http://a", "path": "../etc/passwd"})
     assert Source.from_config("x", {"url": "u", "path": "a/b"}).sha256 is None
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+def test_content_encoded_body_is_decoded_and_length_checked_on_the_wire(server, tmp_path, coding):
+    """Failed before issue 20: the decoded length was compared with the encoded Content-Length."""
+    dest = download(f"{server}/{coding}.fa", tmp_path / "x.fa", sha256=SHA, **FAST)
+    assert dest.read_bytes() == BODY
+    assert Handler.counts[f"/{coding}.fa"] == 1
+
+
+def test_gz_file_labelled_gzip_encoded_is_kept_as_published(server, tmp_path):
+    packed = gzip.compress(BODY, mtime=0)
+    sha = hashlib.sha256(packed).hexdigest()
+    dest = download(f"{server}/archive.fa.gz", tmp_path / "x.fa.gz", sha256=sha, **FAST)
+    assert dest.read_bytes() == packed
+
+
+def test_redirect_chain_is_followed(server, tmp_path):
+    dest = download(f"{server}/hop3", tmp_path / "x.fa", sha256=SHA, **FAST)
+    assert dest.read_bytes() == BODY
+    assert [Handler.counts[p] for p in ("/hop3", "/hop2", "/hop1", "/ok.fa")] == [1, 1, 1, 1]
+
+
+def test_dropped_connection_resumes_with_range(server, tmp_path):
+    """Failed before issue 20: the retry asked for the whole 50 MB again."""
+    dest = download(f"{server}/big-range.bin", tmp_path / "big.bin", sha256=BIG_SHA, **FAST)
+    assert hashlib.sha256(dest.read_bytes()).hexdigest() == BIG_SHA
+    assert Handler.ranges == [None, f"bytes={DROP_AT}-"]  # the second request asks for the rest
+
+
+def test_dropped_connection_restarts_without_range_support(server, tmp_path):
+    dest = download(f"{server}/big-norange.bin", tmp_path / "big.bin", sha256=BIG_SHA, **FAST)
+    assert hashlib.sha256(dest.read_bytes()).hexdigest() == BIG_SHA  # not 90 % + 100 %
+    assert len(Handler.ranges) == 2
+    assert list(tmp_path.iterdir()) == [tmp_path / "big.bin"]  # no partial file left
+
+
+def test_partial_file_never_lands(server, tmp_path):
+    with pytest.raises(DownloadError, match="big-range.bin"):
+        download(f"{server}/big-range.bin", tmp_path / "big.bin", retries=0, backoff_s=0)
+    assert not list(tmp_path.iterdir())
+
+
+def test_html_page_served_with_200_is_an_error(server, tmp_path):
+    """Failed before issue 20: without a sha256 the login page became the data file."""
+    with pytest.raises(HtmlPageError, match="HTML page") as info:
+        download(f"{server}/login.tsv", tmp_path / "x.tsv", **FAST)
+    assert "login.tsv" in str(info.value) and "text/html" in str(info.value)
+    assert Handler.counts["/login.tsv"] == 1  # not retried
+    assert not list(tmp_path.iterdir())
+
+
+def test_429_waits_for_retry_after(server, tmp_path):
+    dest = download(f"{server}/slow.fa", tmp_path / "x.fa", sha256=SHA, **FAST)
+    assert dest.read_bytes() == BODY
+    assert len(Handler.times) == 2 and Handler.times[1] - Handler.times[0] >= 0.9

@@ -5,20 +5,27 @@ to a mirror root (../shared/ARCHITECTURE.md, "Sources"). :func:`resolve_source` 
 
 1. in each mirror directory (``mirror_dirs`` in config) at ``path``;
 2. in the download cache (``resources/sources/<path>``);
-3. at its URL: streamed with requests into a temporary file, checked, renamed into the cache.
+3. at its URL: streamed with requests into a temporary file, checked, renamed into the cache
+   (:func:`download`: retries with backoff and ``Retry-After``, redirects, content coding undone,
+   ``Range`` resume after a dropped connection, HTML error pages refused).
 
-A checksum mismatch is always an error naming the file and both hashes.
+A checksum mismatch is always an error naming the file and both hashes. pooch was considered and
+not used: it neither resumes a dropped download nor recognises an HTML page served in place of
+the file, and the cache layout (mirror path = cache path) is ours anyway.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -125,46 +132,164 @@ def download(
 ) -> Path:
     """Stream ``url`` into ``dest`` atomically, verifying length and (optionally) SHA-256.
 
-    HTTP errors are retried by the session (see :func:`make_session`); a truncated or timed-out body
-    is retried up to ``retries`` times as a whole. Nothing is left at ``dest`` on failure.
+    How real servers are met:
+
+    - HTTP 429 and 5xx are retried by the session with backoff, honouring ``Retry-After``
+      (:func:`make_session`); other HTTP errors (404, 403, ...) fail at once.
+    - Redirects are followed (Hugging Face answers ``resolve/main`` with a redirect to its CDN).
+    - The request asks for ``Accept-Encoding: identity``. A server that compresses anyway
+      (``Content-Encoding: gzip``/``deflate``) is decoded, and the body's length is checked on the
+      bytes received over the wire, since ``Content-Length`` counts those; a ``.gz`` file that a
+      server labels ``Content-Encoding: gzip`` is kept as published, not unpacked.
+    - A body cut short (dropped connection, read timeout, fewer bytes than ``Content-Length``) is
+      retried up to ``retries`` times. If the server validated the file (``ETag`` or
+      ``Last-Modified``), answered without content coding and accepts ``Range``, the retry
+      resumes where the body stopped (``Range`` + ``If-Range``); otherwise it restarts from zero.
+    - An HTML page served with status 200 where a data file was expected (a login or error page)
+      is an error, not a file.
+
+    The partial file is a temporary file beside ``dest``; only a complete, checked file is renamed
+    onto ``dest``, and nothing is left at ``dest`` on failure. The SHA-256 is always over the file
+    as published (after any content coding is undone).
 
     Raises:
-        DownloadError: the server kept failing, or the body stayed truncated.
+        DownloadError: the server kept failing, the body stayed truncated, or it sent an HTML
+            page; the message names the URL.
         ChecksumError: the downloaded bytes do not match ``sha256``.
     """
     dest = Path(dest)
     session = session or make_session(retries=retries, backoff_s=backoff_s)
-    last_error: Exception | None = None
-    for attempt in range(1, retries + 2):
-        try:
-            with atomic_path(dest) as tmp:
-                _stream_to(session, url, tmp, timeout_s)
-                verify_sha256(tmp, sha256, source=url)
-            log.info("downloaded %s -> %s (attempt %d)", url, dest, attempt)
-            return dest
-        except ChecksumError:
-            raise
-        except requests.exceptions.RetryError as err:
-            raise DownloadError(f"{url}: gave up after {retries} retries ({err})") from err
-        except requests.exceptions.HTTPError as err:
-            raise DownloadError(f"{url}: HTTP error {err}") from err
-        except (requests.exceptions.RequestException, DownloadError) as err:
-            last_error = err
-            log.warning("download of %s failed (attempt %d): %s", url, attempt, err)
-    raise DownloadError(f"{url}: download failed after {retries + 1} attempts: {last_error}")
+    with atomic_path(dest) as tmp:
+        partial = _Partial(tmp)
+        for attempt in range(1, retries + 2):
+            try:
+                _stream_to(session, url, partial, timeout_s)
+                break
+            except requests.exceptions.RetryError as err:
+                raise DownloadError(f"{url}: gave up after {retries} retries ({err})") from err
+            except requests.exceptions.HTTPError as err:
+                raise DownloadError(f"{url}: HTTP error {err}") from err
+            except HtmlPageError:
+                raise
+            except (requests.exceptions.RequestException, DownloadError) as err:
+                how = "resuming" if partial.resumable else "restarting"
+                log.warning(
+                    "download of %s failed (attempt %d, %d bytes kept, %s): %s",
+                    url,
+                    attempt,
+                    partial.size,
+                    how,
+                    err,
+                )
+                if attempt == retries + 1:
+                    raise DownloadError(
+                        f"{url}: download failed after {retries + 1} attempts: {err}"
+                    ) from err
+                time.sleep(backoff_s * 2 ** (attempt - 1))
+        verify_sha256(tmp, sha256, source=url)
+    log.info("downloaded %s -> %s (attempt %d)", url, dest, attempt)
+    return dest
 
 
-def _stream_to(session: requests.Session, url: str, tmp: Path, timeout_s: float) -> None:
-    with session.get(url, stream=True, timeout=timeout_s) as response:
+class HtmlPageError(DownloadError):
+    """A server answered with an HTML page (status 200) where a data file was expected."""
+
+
+HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body")
+KEEP_ENCODED_SUFFIXES = (".gz", ".tgz")
+
+
+@dataclass
+class _Partial:
+    """The part of a download received so far: the temp file, and whether a retry may resume.
+
+    ``validator`` is the ETag (preferred) or Last-Modified of the response that began the file;
+    ``resumable`` is true only if that response had a validator and no content coding.
+    """
+
+    path: Path
+    size: int = 0
+    validator: str | None = None
+    resumable: bool = False
+
+    def restart(self) -> None:
+        self.path.write_bytes(b"")
+        self.size, self.validator, self.resumable = 0, None, False
+
+
+def _stream_to(session: requests.Session, url: str, partial: _Partial, timeout_s: float) -> None:
+    """One request: resume ``partial`` if possible, else (re)write it from zero.
+
+    Raises DownloadError (truncated, bad Content-Range), HtmlPageError, requests and urllib3
+    errors (converted to ``requests.exceptions.ConnectionError``).
+    """
+    headers = {"Accept-Encoding": "identity"}
+    resume = partial.resumable and partial.size > 0
+    if resume:
+        headers["Range"] = f"bytes={partial.size}-"
+        headers["If-Range"] = partial.validator
+    else:
+        partial.restart()
+    with session.get(url, stream=True, timeout=timeout_s, headers=headers) as response:
+        if response.status_code == 416 and resume:  # "Range Not Satisfiable": start again
+            size = partial.size
+            partial.restart()
+            raise DownloadError(f"{url}: the server refused to resume at byte {size} (416)")
         response.raise_for_status()
+        encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+        if response.status_code == 206 and not resume:
+            raise DownloadError(f"{url}: the server sent part of the file (206) unasked")
+        if response.status_code == 206:
+            _check_content_range(url, response, partial.size)
+            mode = "ab"
+        else:  # a full body: the server ignored Range, or the file changed (If-Range)
+            if resume:
+                log.info("%s: server sent the whole file again; restarting from zero", url)
+            partial.restart()
+            partial.validator = response.headers.get("ETag") or response.headers.get(
+                "Last-Modified"
+            )
+            partial.resumable = partial.validator is not None and encoding == "identity"
+            mode = "wb"
+        keep_encoded = encoding == "gzip" and urlsplit(url).path.endswith(KEEP_ENCODED_SUFFIXES)
         expected = response.headers.get("Content-Length")
-        written = 0
-        with open(tmp, "wb") as handle:
-            for chunk in response.iter_content(chunk_size=1 << 16):
-                handle.write(chunk)
-                written += len(chunk)
-    if expected is not None and written != int(expected):
-        raise DownloadError(f"{url}: truncated body ({written} of {expected} bytes)")
+        first = partial.size == 0
+        try:
+            with open(partial.path, mode) as handle:
+                for chunk in response.raw.stream(1 << 16, decode_content=not keep_encoded):
+                    if first and chunk:
+                        _refuse_html(url, response, chunk)
+                        first = False
+                    handle.write(chunk)
+                    partial.size += len(chunk)
+        except (urllib3.exceptions.HTTPError, OSError) as err:
+            raise requests.exceptions.ConnectionError(f"{url}: body interrupted: {err}") from err
+        received = response.raw.tell()  # bytes on the wire, before content decoding
+    if expected is not None and received != int(expected):
+        raise DownloadError(f"{url}: truncated body ({received} of {expected} bytes received)")
+
+
+def _check_content_range(url: str, response: requests.Response, start: int) -> None:
+    content_range = response.headers.get("Content-Range", "")
+    unit, _, spec = content_range.partition(" ")
+    if unit != "bytes" or not spec.startswith(f"{start}-"):
+        raise DownloadError(
+            f"{url}: asked for bytes from {start}, got Content-Range {content_range!r}"
+        )
+
+
+def _refuse_html(url: str, response: requests.Response, head: bytes) -> None:
+    content_type = response.headers.get("Content-Type", "")
+    wants_html = urlsplit(url).path.lower().endswith((".html", ".htm"))
+    start = head[:512].lstrip().lower()
+    labelled_html = content_type.lower().startswith("text/html") and start.startswith(b"<")
+    if not wants_html and (start.startswith(HTML_STARTS) or labelled_html):
+        first_line = head[:200].decode("utf-8", "replace").strip().splitlines()[:1]
+        raise HtmlPageError(
+            f"{url}: the server answered {response.status_code} with an HTML page "
+            f"(Content-Type {content_type!r}, begins {first_line}) where a data file was "
+            "expected; the URL may need a login, have moved, or point at a landing page"
+        )
 
 
 def resolve_source(
