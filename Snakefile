@@ -7,9 +7,6 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
-report: "workflow/report/workflow.rst"
-
-
 include: "workflow/rules/common.smk"
 include: "workflow/rules/inputs_rpi.smk"
 include: "workflow/rules/inputs_ppi.smk"
@@ -29,6 +26,13 @@ include: "workflow/rules/ppi.smk"
 include: "workflow/rules/mirna.smk"
 include: "workflow/rules/rbp.smk"
 include: "workflow/rules/report.smk"
+
+
+report: report_text()
+
+
+onsuccess:
+    print(cfg.random_init_summary(config))
 
 
 rule all:

@@ -334,6 +334,55 @@ def test_view_models_through_the_workflow(tiny_run, tmp_path):
     assert "Nothing to be done" in out
 
 
+def test_renamed_weight_file_gives_a_warning_and_a_report_banner(tmp_path):
+    """A weight file that is not where its source says (here renamed) makes the embedder
+    random-init: the embed job logs a WARNING naming the file, the run ends with one summary
+    line, and the report opens with a banner naming the model. Put back, none of the three."""
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from rnainteract.features.embeddings.embedders import RANDOM_INIT_MARKER, save_random_init
+
+    base = yaml.safe_load((TEST_DATA / "config.yaml").read_text())
+    weights = tmp_path / "weights_mirror" / "weights" / "tiny_esm"
+    save_random_init("esm2", base["embedders"]["tiny_esm"]["random_config"], weights)
+    (weights / RANDOM_INIT_MARKER).unlink()  # stands in for real downloaded weights
+    (weights / "model.safetensors").rename(weights / "model.safetensors.bak")
+    workdir = tmp_path / "run"
+    workdir.mkdir()
+    config = tiny_config(
+        workdir,
+        seeds=[0],
+        embedding={"allow_random_init": True},
+        targets={"datasets": ["tiny"], "splits": ["random"], "models": ["tiny_aerf"]},
+    )
+    cfg = yaml.safe_load(config.read_text())
+    cfg["mirror_dirs"].append(str(tmp_path / "weights_mirror"))
+    config.write_text(yaml.safe_dump(cfg))
+    report = workdir / "report.html"
+
+    out = snakemake("--cores", "2", "--configfile", str(config), workdir=workdir).stdout
+    log = (workdir / "logs/embed/tiny_esm/protein.log").read_text()
+    assert "WARNING" in log and "RANDOM-INIT" in log
+    assert "resources/sources/weights/tiny_esm/model.safetensors" in log
+    assert "config.json" not in log.split("not found:")[1].split("\n")[0]  # only the missing one
+    line = [x for x in out.splitlines() if x.startswith("rnainteract:")]
+    assert len(line) == 1 and "RANDOM-INIT" in line[0] and "tiny_aerf" in line[0], out[-2000:]
+    intro = (workdir / "results/summary/report_intro.rst").read_text()
+    assert intro.startswith(".. warning::") and "``tiny_aerf`` on tiny" in intro
+    snakemake("--report", str(report), "--configfile", str(config), workdir=workdir)
+    assert "ran on random-init embeddings" in report.read_text(errors="replace")
+
+    (weights / "model.safetensors.bak").rename(weights / "model.safetensors")
+    out = snakemake("--cores", "2", "--configfile", str(config), workdir=workdir).stdout
+    assert "rnainteract: no target model ran on random-init embeddings" in out
+    summary = pd.read_csv(workdir / "results/summary/metrics.tsv", sep="\t")
+    assert summary.pretrained.tolist() == [True]
+    assert "RANDOM-INIT" not in (workdir / "logs/embed/tiny_esm/protein.log").read_text()
+    assert not (workdir / "results/summary/report_intro.rst").read_text().startswith(".. warn")
+    snakemake("--report", str(report), "--configfile", str(config), workdir=workdir)
+    assert "ran on random-init embeddings" not in report.read_text(errors="replace")
+
+
 def test_ppi_branch_through_the_workflow(tiny_run, tmp_path, shared_data):
     """ESM2_AMP's own protein-protein data: a subsample of the real Pan dataset → split →
     an ESM2_AMP model over one-hot protein embeddings → results/summary/ppi_metrics.tsv."""

@@ -33,6 +33,10 @@ RBP_VIEWS = cfg.RBP_VIEWS
 RNAINTER = cfg.rnainter_settings(config)
 RNAINTER_DBS = cfg.rnainter_databases(config)
 RNAINTER_ID_LISTS = cfg.rnainter_id_lists(config)
+# The report's first page: the workflow description, behind a banner of the models that ran on
+# random-init embeddings once rule report_intro has written it (rnainteract.evaluation.report)
+REPORT_TEMPLATE = str(Path(workflow.basedir) / "workflow/report/workflow.rst")
+REPORT_INTRO = cfg.REPORT_INTRO
 
 
 wildcard_constraints:
@@ -51,6 +55,17 @@ def get_source_by_path(wildcards):
     return cfg.source_by_path(config, wildcards.path)
 
 
+def report_text():
+    """The report's first page: rule report_intro's output once it exists, else the template."""
+    intro = Path(REPORT_INTRO)
+    return str(intro.resolve()) if intro.is_file() else REPORT_TEMPLATE
+
+
+def get_pretrained_tables():
+    """Summary tables with a `pretrained` column (metrics.tsv, and ppi_metrics.tsv if on)."""
+    return cfg.pretrained_tables(config)
+
+
 def get_annotation_source(key):
     """Local path of the source named by `annotation.<key>` (Rfam/Pfam databases)."""
     return source_path(config["annotation"][key])
@@ -64,6 +79,7 @@ def get_final_targets():
 # Jobs too small to be worth a cluster submission (~7 s of start-up each under SLURM).
 localrules:
     all,
+    report_intro,
     prepare_rfam,
     annotate_families,
     annotate_clans,

@@ -55,3 +55,24 @@ rule summarize_datasets:
         runtime=5,
     script:
         "../scripts/summarize_datasets.py"
+
+
+rule report_intro:
+    """The report's first page: a banner naming every model that ran on random-init embeddings
+    (pretrained false in the summary tables), then the workflow description."""
+    input:
+        tables=get_pretrained_tables(),
+        template=REPORT_TEMPLATE,
+    output:
+        intro=REPORT_INTRO,
+    log:
+        "logs/report_intro/report_intro.log",
+    conda:
+        "../../envs/rnainteract.yaml"
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        missing_weights=cfg.random_init_embedders(config),
+    script:
+        "../scripts/report_intro.py"

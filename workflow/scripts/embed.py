@@ -16,6 +16,7 @@ with log_to(snakemake.log[0]):
         layer=spec.get("layer"),
         allow_random_init=options.pop("allow_random_init"),
         random_config=spec.get("random_config"),
+        missing_weights=snakemake.params.missing_weights,
         threads=snakemake.threads,
     )
     write_embeddings(

@@ -23,6 +23,9 @@ RBP_VIEWS = ["rna", "amino", "dipeptide"]
 """The RBP branch's views (:data:`rnainteract.tasks.rbp.views.VIEW_NAMES`)."""
 SOURCE_CACHE = "resources/sources"
 """Download cache of the sources (:data:`rnainteract.sources.download.CACHE_DIR`)."""
+EXCLUDED_RNA_CATEGORIES = ("mRNA", "unknown", "unspecified")
+"""Default ``rnainter.exclude_rna_categories`` (RNAInterAct App. B.4; copy of
+:data:`rnainteract.sources.rnainter.EXCLUDED_RNA_CATEGORIES`, equal to the schema default)."""
 RNAINTER_SEQUENCE_SERVICES = ("ncbi", "uniprot", "ensembl")
 """Databases whose sequences come from a web service (options under ``rnainter.services``)."""
 
@@ -168,6 +171,53 @@ def weights_available(config: Mapping, embedder: str) -> bool:
     """Whether every weight file of an embedder is in a mirror or the download cache."""
     weights = config["embedders"][embedder].get("weights", {})
     return all(Path(source_path(config, s)).is_file() for s in weights.values())
+
+
+def missing_weights(config: Mapping, embedder: str) -> list[str]:
+    """The weight files of an embedder that no mirror nor the download cache holds, as the
+    paths where they were looked for last (``resources/sources/<path>``)."""
+    weights = config["embedders"][embedder].get("weights", {})
+    paths = [source_path(config, source) for source in weights.values()]
+    return [path for path in paths if not Path(path).is_file()]
+
+
+def random_init_embedders(config: Mapping) -> dict[str, list[str]]:
+    """Embedders that the targets read and that will run with random weights
+    (``embedding.allow_random_init`` on, a weight file missing): embedder → its missing files."""
+    if not config["embedding"]["allow_random_init"]:
+        return {}
+    used = [
+        *(e for e in config.get("embedders", {}) if embedder_users(config, e)),
+        *config["targets"].get("embeddings", []),
+        *ppi_embedders(config),
+    ]
+    missing = {e: missing_weights(config, e) for e in dict.fromkeys(used)}
+    return {e: files for e, files in missing.items() if files}
+
+
+def random_init_models(config: Mapping) -> dict[str, list[str]]:
+    """Target models (and ``ppi:<name>`` PPI runs) that read a random-init embedder:
+    name → those embedders (:func:`random_init_embedders`)."""
+    out: dict[str, list[str]] = {}
+    for embedder in random_init_embedders(config):
+        for model, _, _ in embedder_users(config, embedder):
+            out.setdefault(model, []).append(embedder)
+        for ppi in ppi_embedders(config).get(embedder, []):
+            out.setdefault(f"ppi:{ppi}", []).append(embedder)
+    return {name: sorted(set(embedders)) for name, embedders in out.items()}
+
+
+def random_init_summary(config: Mapping) -> str:
+    """The one line printed at the end of a run (Snakefile ``onsuccess``)."""
+    models = random_init_models(config)
+    if not models:
+        return "rnainteract: no target model ran on random-init embeddings"
+    embedders = random_init_embedders(config)
+    return (
+        f"rnainteract: WARNING {len(models)} target model(s) ran on RANDOM-INIT embeddings "
+        f"(pretrained: false, marked in metrics.tsv and the report): {', '.join(sorted(models))}"
+        f"; weight files missing for {', '.join(sorted(embedders))} (see logs/embed/)"
+    )
 
 
 def embed_inputs(config: Mapping, embedder: str, molecule: str) -> dict:
@@ -364,7 +414,9 @@ def rnainter_row_steps(config: Mapping) -> list:
         [
             "categories",
             {
-                "exclude_rna_categories": r.get("exclude_rna_categories", ["mRNA"]),
+                "exclude_rna_categories": r.get(
+                    "exclude_rna_categories", list(EXCLUDED_RNA_CATEGORIES)
+                ),
                 "exclude_protein_categories": r.get("exclude_protein_categories", []),
             },
         ],
@@ -460,6 +512,17 @@ def importance_figures(config: Mapping) -> list[str]:
     ]
 
 
+REPORT_INTRO = "results/summary/report_intro.rst"
+"""The report's first page (rule ``report_intro``): the random-init banner + the description."""
+
+
+def pretrained_tables(config: Mapping) -> list[str]:
+    """The summary tables with a ``pretrained`` column: metrics.tsv, and ppi_metrics.tsv when
+    ``targets.ppi`` names a PPI dataset."""
+    tables = ["results/summary/metrics.tsv"]
+    return tables + (["results/summary/ppi_metrics.tsv"] if config["targets"].get("ppi") else [])
+
+
 def final_targets(config: Mapping) -> list[str]:
     """The files of rule ``all``: summary tables, figures, leakage reports, dataset cards, and
     those of the enabled side branches."""
@@ -468,6 +531,7 @@ def final_targets(config: Mapping) -> list[str]:
     return [
         "results/summary/metrics.tsv",
         "results/summary/datasets.tsv",
+        REPORT_INTRO,
         *[f"results/figures/{d}/{s}.roc.png" for d in t["datasets"] for s in t["splits"]],
         *[f"results/splits/{d}/{s}.leakage.json" for d in t["datasets"] for s in t["splits"]],
         *[f"results/datasets/{d}/card.html" for d in t["datasets"]],

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -181,6 +182,7 @@ def load_embedder(
     layer: int | None = None,
     allow_random_init: bool = False,
     random_config: dict | None = None,
+    missing_weights: Sequence[str] = (),
     threads: int = 1,
     device: str | None = None,
 ) -> Embedder:
@@ -192,7 +194,9 @@ def load_embedder(
         layer: hidden layer (index into the hidden states, 0 = embeddings); None = last.
         allow_random_init: if the weights do not exist, build the official architecture from
             ``random_config`` (or the official defaults) with random weights, recorded
-            ``pretrained: false``.
+            ``pretrained: false``, and log a WARNING naming the missing files.
+        missing_weights: the weight files that were looked for and not found (named in that
+            WARNING; the workflow passes them, since it does not ask for absent weights).
         threads: torch CPU threads; device: ``cuda`` when available unless given.
 
     Raises:
@@ -218,6 +222,15 @@ def load_embedder(
             f"{name}: weights not found at {path} (put the {kind} checkpoint there, or set "
             "allow_random_init: true to build the architecture with random weights, recorded "
             "pretrained: false)"
+        )
+    if not exists:
+        log.warning(
+            "%s: RANDOM-INIT %s weights (pretrained: false): weight file(s) not found: %s. "
+            "Its embeddings carry no pretrained knowledge; put the files there (or under a "
+            "mirror at the sources' paths) to embed with the real model.",
+            name,
+            kind,
+            ", ".join(map(str, missing_weights)) or path,
         )
     pretrained = exists and not (path.is_dir() and (path / RANDOM_INIT_MARKER).exists())
     digest = _weights_digest(path) if exists else None
