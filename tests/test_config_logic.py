@@ -53,7 +53,11 @@ BAD_REFERENCES = [
     ("targets.models", ["rpiseq_rf", "nope"], "targets.models names 'nope', not defined"),
     ("targets.embeddings", ["nope"], "targets.embeddings names 'nope'"),
     ("models.esm2_amps.embedders.rna", "esm2_t6_8m", "models.esm2_amps.embedders.rna names"),
-    ("models.esm2_amps.embedders.protein", "nope", "models.esm2_amps.embedders.protein must"),
+    ("models.esm2_amps.embedders.protein", "nope", "models.esm2_amps.embedders.protein names"),
+    ("models.rpiseq_rf.embedders", {"rna": "nope"}, "models.rpiseq_rf.embedders.rna names 'nope'"),
+    ("models.rpiseq_rf.embedders", {"dna": "rnafm"}, "models.rpiseq_rf.embedders has key 'dna'"),
+    ("rnainter.services.uniprot", {"api_key": "x"}, "rnainter.services.uniprot.api_key is not"),
+    ("rnainter.services.ensembl.batch_size", 51, "rnainter.services.ensembl.batch_size is 51"),
     ("models.rpiseq_rf.tune", {"n_trials": 2}, "models.rpiseq_rf.tune applies to neural view"),
     ("models.ae_rf.datasets", ["nope"], "models.ae_rf.datasets names unknown 'nope'"),
     ("ppi.pan.models", ["rpiembeddor"], "ppi.pan.models: 'rpiembeddor' must be a model over"),
@@ -72,6 +76,39 @@ def test_a_bad_reference_is_refused_naming_its_key(config, path, value, message)
     _set(config, path, value)
     with pytest.raises(cfg.ConfigError, match="^config: " + re.escape(message)):
         cfg.check_config(config)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "allowed"),
+    [
+        ("targets.models", ["rpiseq_rf", "rpiseq_rff"], "did you mean rpiseq_rf"),
+        ("models.ae_rf.datasets", ["rpi36"], "did you mean rpi369? defined: npinter, rnainter"),
+        ("models.rpiembeddor.embedders.rna", "rna_fm", "did you mean rnafm"),
+        ("rnainter.services.ensembl", {"tool": "x"}, "allowed: base_url, batch_size, max_req"),
+        ("rnainter.services.ensembl.batch_size", 200, "(allowed: 1 to 50)"),
+    ],
+)
+def test_a_config_error_names_the_allowed_values(config, path, value, allowed):
+    _set(config, path, value)
+    with pytest.raises(cfg.ConfigError) as info:
+        cfg.check_config(config)
+    assert allowed in str(info.value)
+
+
+def test_without_the_key_rnainter_excludes_the_documented_categories(config):
+    """README and config/config.yaml: mRNA, unknown and unspecified are dropped (App. B.4)."""
+    from rnainteract.sources import rnainter
+
+    documented = ["mRNA", "unknown", "unspecified"]
+    assert config["rnainter"]["exclude_rna_categories"] == documented  # config/config.yaml
+    raw = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    del raw["rnainter"]["exclude_rna_categories"]
+    validate(raw, SCHEMA)  # the schema default
+    assert raw["rnainter"]["exclude_rna_categories"] == documented
+    del raw["rnainter"]["exclude_rna_categories"]  # and the code default
+    steps = dict(cfg.rnainter_row_steps(raw))
+    assert steps["categories"]["exclude_rna_categories"] == documented
+    assert list(rnainter.EXCLUDED_RNA_CATEGORIES) == documented == list(cfg.EXCLUDED_RNA_CATEGORIES)
 
 
 def test_targets_mirna_without_a_mirna_section_is_refused(config):
@@ -183,9 +220,7 @@ def test_final_targets_follow_the_enabled_branches(config):
 
 def test_rnainter_steps_and_services(config):
     steps = dict(cfg.rnainter_row_steps(config))
-    assert steps["categories"]["exclude_rna_categories"] == config["rnainter"].get(
-        "exclude_rna_categories", ["mRNA"]
-    )
+    assert steps["categories"]["exclude_rna_categories"] == ["mRNA", "unknown", "unspecified"]
     config["rnainter"]["services"] = {"retries": 7, "uniprot": {"batch_size": 50, "base_url": None}}
     assert cfg.rnainter_service(config, "uniprot") == {"retries": 7, "batch_size": 50}
     assert cfg.rnainter_service(config, "mirbase") == {}
@@ -209,4 +244,16 @@ def test_the_config_names_agree_with_the_layers_they_name():
     }
     assert cfg.RBP_VIEWS == list(VIEW_NAMES)
     assert cfg.SOURCE_CACHE == CACHE_DIR
+    from rnainteract.config.checks import ENSEMBL_MAX_BATCH, SERVICE_OPTIONS
+    from rnainteract.sources.seqclients import http
+
+    assert ENSEMBL_MAX_BATCH == http.ENSEMBL_MAX_POST_IDS
+    for service, allowed in SERVICE_OPTIONS.items():
+        http.resolve_options(service, dict.fromkeys(allowed))  # every option is accepted
+        with pytest.raises(ValueError, match="unknown option"):
+            http.resolve_options(service, {"not_an_option": 1})
+        client = set(http.DEFAULT_OPTIONS[service]) | set(
+            http.NCBI_ONLY_OPTIONS if service == "ncbi" else ()
+        )
+        assert set(allowed) == client
     assert (MIRNA_LENGTH, SITE_LENGTH) == (data.MIRNA_LENGTH, data.SITE_LENGTH)

@@ -3,9 +3,10 @@ sections, run when the workflow is parsed (before any job)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 
-from rnainteract.config.queries import embedding_molecule
+from rnainteract.config.queries import RNAINTER_SEQUENCE_SERVICES, embedding_molecule
 from rnainteract.models.registry import MODEL_FEATURES, is_embedding_view, model_views
 
 
@@ -13,9 +14,33 @@ class ConfigError(ValueError):
     """A config value that the schema accepts but the workflow cannot use; names the key."""
 
 
+SERVICE_OPTIONS = {
+    "ncbi": ("base_url", "batch_size", "max_requests_per_s", "api_key", "email", "tool"),
+    "uniprot": ("base_url", "batch_size", "max_requests_per_s"),
+    "ensembl": ("base_url", "batch_size", "max_requests_per_s"),
+}
+"""Options each sequence service accepts under ``rnainter.services.<service>`` (a copy of
+:func:`rnainteract.sources.seqclients.http.resolve_options`'s, which imports Biopython and
+requests; a test checks they agree)."""
+ENSEMBL_MAX_BATCH = 50
+"""Ensembl REST ``POST /sequence/id`` takes at most 50 ids ("Maximum POST size"; copy of
+``seqclients.http.ENSEMBL_MAX_POST_IDS``)."""
+
+
 def _check(condition: bool, message: str) -> None:
     if not condition:
         raise ConfigError(f"config: {message}")
+
+
+def _known(names: Iterable[str], value: object = None) -> str:
+    """The allowed values for an error message: the closest names to ``value``, then all
+    names (up to 30; beyond that only their count)."""
+    names = sorted(map(str, names))
+    close = difflib.get_close_matches(str(value), names, n=3)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    if len(names) > 30:
+        return f"{hint} ({len(names)} defined)"
+    return f"{hint} defined: {', '.join(names) or '(none)'}"
 
 
 def check_config(config: Mapping) -> None:
@@ -39,31 +64,53 @@ def check_config(config: Mapping) -> None:
         for role, source in ds.get("inputs", {}).items():
             _check(
                 source in sources,
-                f"datasets.{name}.inputs.{role} names unknown source {source!r}",
+                f"datasets.{name}.inputs.{role} names unknown source {source!r}"
+                + _known(sources, source),
             )
     for key in ("rfam_cm", "rfam_clanin", "pfam_hmm", "pfam_clans"):
         value = config["annotation"][key]
-        _check(value in sources, f"annotation.{key} names unknown source {value!r}")
+        _check(
+            value in sources,
+            f"annotation.{key} names unknown source {value!r}" + _known(sources, value),
+        )
     for key, known in (("datasets", datasets), ("models", models)):
         for name in config["targets"][key]:
-            _check(name in known, f"targets.{key} names {name!r}, not defined under {key}")
+            _check(
+                name in known,
+                f"targets.{key} names {name!r}, not defined under {key}" + _known(known, name),
+            )
     for name in config["targets"].get("embeddings", []):
-        _check(name in embedders, f"targets.embeddings names {name!r}, not under embedders")
+        _check(
+            name in embedders,
+            f"targets.embeddings names {name!r}, not under embedders" + _known(embedders, name),
+        )
     for name, spec in models.items():
         _check_model(config, name, spec)
     _check_ppi(config)
     _check_mirna(config)
     _check_rbp(config)
+    _check_services(config)
     for name, spec in embedders.items():
         for file, source in spec.get("weights", {}).items():
             _check(
                 source in sources,
-                f"embedders.{name}.weights.{file} names unknown source {source!r}",
+                f"embedders.{name}.weights.{file} names unknown source {source!r}"
+                + _known(sources, source),
             )
 
 
 def _check_model(config: Mapping, name: str, spec: Mapping) -> None:
     embedders = config.get("embedders", {})
+    for molecule, embedder in spec.get("embedders", {}).items():
+        _check(
+            molecule in ("rna", "protein"),
+            f"models.{name}.embedders has key {molecule!r}; allowed: rna, protein",
+        )
+        _check(
+            embedder in embedders,
+            f"models.{name}.embedders.{molecule} names {embedder!r}, not under embedders"
+            + _known(embedders, embedder),
+        )
     views = model_views(spec["kind"], spec.get("params", {}))
     for molecule, names in views.items():
         if not any(is_embedding_view(v) for v in names):
@@ -72,7 +119,7 @@ def _check_model(config: Mapping, name: str, spec: Mapping) -> None:
         _check(
             embedder in embedders,
             f"models.{name}.embedders.{molecule} must name an embedder (under embedders); "
-            f"got {embedder!r}",
+            f"got {embedder!r}" + _known(embedders, embedder),
         )
         embeds = embedding_molecule(config, embedder)
         _check(
@@ -84,7 +131,31 @@ def _check_model(config: Mapping, name: str, spec: Mapping) -> None:
         f"models.{name}.tune applies to neural view models only",
     )
     for dataset in spec.get("datasets") or []:
-        _check(dataset in config["datasets"], f"models.{name}.datasets names unknown {dataset!r}")
+        _check(
+            dataset in config["datasets"],
+            f"models.{name}.datasets names unknown {dataset!r}"
+            + _known(config["datasets"], dataset),
+        )
+
+
+def _check_services(config: Mapping) -> None:
+    """``rnainter.services``: the options each client accepts, Ensembl's batch limit."""
+    services = config.get("rnainter", {}).get("services", {})
+    for service in RNAINTER_SEQUENCE_SERVICES:
+        options = services.get(service) or {}
+        allowed = SERVICE_OPTIONS[service]
+        for key in options:
+            _check(
+                key in allowed,
+                f"rnainter.services.{service}.{key} is not an option of the {service} client; "
+                f"allowed: {', '.join(allowed)}",
+            )
+    batch = (services.get("ensembl") or {}).get("batch_size")
+    _check(
+        batch is None or batch <= ENSEMBL_MAX_BATCH,
+        f"rnainter.services.ensembl.batch_size is {batch}; Ensembl's POST /sequence/id takes "
+        f"at most {ENSEMBL_MAX_BATCH} ids (allowed: 1 to {ENSEMBL_MAX_BATCH})",
+    )
 
 
 def _check_ppi(config: Mapping) -> None:

@@ -557,12 +557,17 @@ def _concat_dictionary_tables(tables: Sequence[pa.Table], *, dense: bool = False
     return pa.Table.from_arrays(columns, names=nonempty[0].column_names)
 
 
+EXCLUDED_RNA_CATEGORIES = ("mRNA", "unknown", "unspecified")
+"""RNA categories dropped by default (RNAInterAct App. B.4: no mRNA, no unspecified category)."""
+
+
 def _categories_stage(
     *,
-    exclude_rna_categories: Sequence[str] = ("mRNA",),
+    exclude_rna_categories: Sequence[str] = EXCLUDED_RNA_CATEGORIES,
     exclude_protein_categories: Sequence[str] = (),
 ) -> Stage:
-    """Drop rows whose RNA category is excluded (default mRNA; App. B.4) or missing.
+    """Drop rows whose RNA category is excluded (default mRNA, unknown and unspecified; App.
+    B.4: "we exclude all mRNA sequences and categories that are unspecified") or missing.
 
     A missing (null) category is always dropped (reason ``rna category missing``); each excluded
     category is its own reason (``rna category mRNA``).
