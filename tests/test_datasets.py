@@ -107,6 +107,15 @@ def test_unclustered_molecule_is_an_error(tmp_path):
         build(tmp_path, negatives="given", seed=0, fallback="none")
 
 
+def test_a_molecule_with_two_categories_is_an_error_naming_the_pair_table(tmp_path):
+    pairs = inputs(tmp_path, categories=True)
+    first = pairs.rna_id.iloc[0]
+    extra = pairs[pairs.rna_id == first].head(1).assign(protein_id="p999", rna_category="lncRNA")
+    pd.concat([pairs, extra]).to_parquet(tmp_path / "pairs.parquet")
+    with pytest.raises(ValueError, match=rf"pairs\.parquet: rna_id '{first}' has two categories"):
+        build(tmp_path, negatives="given", seed=0, fallback="none")
+
+
 def test_bad_method(tmp_path):
     pairs = inputs(tmp_path)
     rna, prot = molecule_tables(pairs, tmp_path / "fam.tsv", tmp_path / "clan.tsv",

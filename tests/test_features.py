@@ -62,6 +62,13 @@ def test_pair_matrix_missing_id():
     pt = pd.DataFrame({"id": ["p1"], "g": [1.0]})
     with pytest.raises(KeyError, match="protein id"):
         pair_matrix(pd.DataFrame({"rna_id": ["r1"], "protein_id": ["p9"]}), rt, pt)
+    with pytest.raises(KeyError, match=r"features/p\.parquet: 1 protein id.*'p9'"):
+        pair_matrix(
+            pd.DataFrame({"rna_id": ["r1"], "protein_id": ["p9"]}),
+            rt,
+            pt,
+            names=("features/r.parquet", "features/p.parquet"),
+        )
 
 
 def test_decision_from_score_equals_predict():
@@ -76,3 +83,36 @@ def test_decision_from_score_equals_predict():
         score, pred = score_and_decision(model, X[80:])
         np.testing.assert_array_equal(pred, model.predict(X[80:]))
         assert score.shape == (40,)
+
+
+def test_an_error_inside_predict_proba_is_not_swallowed():
+    """Before issue 20 an AttributeError raised by a model's predict_proba was caught and the
+    score silently came from decision_function instead."""
+    from sklearn.linear_model import LogisticRegression
+
+    from rnainteract.models.crossval import score_and_decision
+
+    class Broken(LogisticRegression):
+        def predict_proba(self, X):
+            return self.no_such_attribute_  # a bug inside the model
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    model = Broken().fit(X, (X[:, 0] > 0).astype(int))
+    with pytest.raises(AttributeError, match="no_such_attribute_"):
+        score_and_decision(model, X)
+
+
+def test_a_split_from_another_dataset_version_is_refused_naming_both_files(tmp_path):
+    from rnainteract.models.crossval import read_split
+
+    split = pd.DataFrame(
+        {"pair_index": np.array([0, 1, 7], dtype=np.int64), "fold": 0, "partition": "train"}
+    )
+    split.to_parquet(tmp_path / "random.parquet")
+    assert len(read_split(tmp_path / "random.parquet", 8, pairs="pairs.parquet")) == 3
+    with pytest.raises(ValueError, match=r"random\.parquet: pair_index 7 .*0\.\.6 of the 7 pairs"):
+        read_split(tmp_path / "random.parquet", 7, pairs="pairs.parquet")
+    split.assign(partition="dev").to_parquet(tmp_path / "bad.parquet")
+    with pytest.raises(ValueError, match="bad.parquet: partition must be train or test"):
+        read_split(tmp_path / "bad.parquet", 8)

@@ -101,8 +101,8 @@ def test_leakage_report_detects_a_broken_promise():
 
 def test_too_few_groups():
     table = synthetic_pairs(n_families=3)
-    with pytest.raises(ValueError, match="only 3 homology groups for 5 folds"):
-        make_split(table, "rna_family", n_folds=5)
+    with pytest.raises(ValueError, match="rpi9: split 'rna_family' needs at least 5 homology"):
+        make_split(table, "rna_family", n_folds=5, name="rpi9")
 
 
 def test_unknown_split():

@@ -59,8 +59,10 @@ def main() -> None:
                 flush=True,
             )
     counts = Counter(digests)
-    print(f"{args.runs} runs, threads={args.threads}, load={args.load}: "
-          f"{len(counts)} distinct cluster table(s): {dict(counts)}")
+    print(
+        f"{args.runs} runs, threads={args.threads}, load={args.load}: "
+        f"{len(counts)} distinct cluster table(s): {dict(counts)}"
+    )
 
 
 if __name__ == "__main__":

@@ -62,6 +62,8 @@ def molecule_tables(
     clans: str | os.PathLike,
     rna_clusters: str | os.PathLike,
     protein_clusters: str | os.PathLike,
+    *,
+    pairs_name: str = "the pair table",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-RNA and per-protein annotation: category, family/clan (+source) and cluster.
 
@@ -85,7 +87,8 @@ def molecule_tables(
             cats = pd.DataFrame({id_col: pairs[id_col].unique(), cat_col: UNKNOWN_CATEGORY})
         if cats[id_col].duplicated().any():
             bad = cats[id_col][cats[id_col].duplicated()].iloc[0]
-            raise ValueError(f"{id_col} {bad!r} has two categories in the pair table")
+            two = sorted(cats[cat_col][cats[id_col] == bad].astype(str))
+            raise ValueError(f"{pairs_name}: {id_col} {bad!r} has two categories {two}")
         table = cats.set_index(id_col)
         table = table.join(_lookup(annotation, id_col, cols))
         cluster = _lookup(clusters, "id", ["cluster"]).cluster.rename(cluster_col)
@@ -191,7 +194,9 @@ def build_interaction_dataset(
     table and its stats (with the table's SHA-256, also logged). Errors: :func:`assemble_dataset`.
     """
     pair_table = read_pairs(pairs)
-    rna, proteins = molecule_tables(pair_table, families, clans, rna_clusters, protein_clusters)
+    rna, proteins = molecule_tables(
+        pair_table, families, clans, rna_clusters, protein_clusters, pairs_name=str(pairs)
+    )
     table, stats = assemble_dataset(
         pair_table, rna, proteins, negatives=negatives, seed=seed, fallback=fallback
     )

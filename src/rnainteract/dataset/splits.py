@@ -127,6 +127,7 @@ def make_split(
     n_folds: int = 5,
     seed: int = 0,
     similar: dict[str, pd.DataFrame] | None = None,
+    name: str = "dataset",
 ) -> pd.DataFrame:
     """Make a k-fold split of a dataset table.
 
@@ -140,6 +141,7 @@ def make_split(
         kind: one of :data:`SPLITS`.
         n_folds: k (≥ 2).
         seed: seed of the shuffling; the same seed gives the same split.
+        name: the dataset (its file), named in the messages.
 
     Returns:
         Long-format split: ``pair_index`` (int64), ``fold`` (int16), ``partition`` (str).
@@ -150,9 +152,9 @@ def make_split(
             out of the table with a warning.
     """
     if kind not in SPLITS:
-        raise ValueError(f"unknown split {kind!r}; known: {SPLITS}")
+        raise ValueError(f"{name}: unknown split {kind!r}; known: {SPLITS}")
     if n_folds < 2:
-        raise ValueError(f"n_folds must be >= 2, got {n_folds}")
+        raise ValueError(f"{name}: n_folds must be >= 2, got {n_folds}")
     y = table.label.to_numpy()
     index = table.index.to_numpy()
     rng = np.random.default_rng(seed)
@@ -176,7 +178,11 @@ def make_split(
         groups = _groups(table, molecule, similar.get(molecule))
         n_groups = int(groups.max()) + 1
         if n_groups < n_folds:
-            raise ValueError(f"split {kind!r}: only {n_groups} homology groups for {n_folds} folds")
+            raise ValueError(
+                f"{name}: split {kind!r} needs at least {n_folds} homology groups (one per "
+                f"fold; RNA families / protein clans joined with their clusters), found "
+                f"{n_groups}; lower splits.n_folds or leave {kind!r} out of targets.splits"
+            )
         fold_of = _drawn_groups(groups, n_folds, rng)
         for fold in range(n_folds):
             rows.append(_fold_rows(index[fold_of != fold], index[fold_of == fold], fold))
@@ -184,10 +190,11 @@ def make_split(
     tested = set(split.fold[split.partition == "test"])
     if not tested:
         raise ValueError(
-            f"split {kind!r}: no fold has a test pair (too few families/clans for {n_folds} folds)"
+            f"{name}: split {kind!r}: no fold has a test pair (too few families/clans for "
+            f"{n_folds} folds)"
         )
     for fold in sorted(set(range(n_folds)) - tested):
-        log.warning("split %r: fold %d has no test pair; it is left out", kind, fold)
+        log.warning("%s: split %r: fold %d has no test pair; it is left out", name, kind, fold)
     return split[split.fold.isin(tested)].reset_index(drop=True)
 
 
@@ -237,7 +244,7 @@ def split_dataset(
         }
         if identity_threshold is not None:
             similar = {m: t[t.identity >= identity_threshold] for m, t in identities.items()}
-    split = make_split(table, kind, n_folds=n_folds, seed=seed, similar=similar)
+    split = make_split(table, kind, n_folds=n_folds, seed=seed, similar=similar, name=str(dataset))
     report, per_item = leakage_report(table, split, kind, identities, identity_threshold)
     write_parquet(split, out_split)
     report.update(

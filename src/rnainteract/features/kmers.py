@@ -127,22 +127,35 @@ def write_feature_table(
 
 
 def pair_matrix(
-    pairs: pd.DataFrame, rna_features: pd.DataFrame, protein_features: pd.DataFrame
+    pairs: pd.DataFrame,
+    rna_features: pd.DataFrame,
+    protein_features: pd.DataFrame,
+    *,
+    names: tuple[str, str] = ("the RNA feature table", "the protein feature table"),
 ) -> np.ndarray:
     """Concatenate the RNA and protein feature rows of each pair.
+
+    Args:
+        names: the two feature tables' files (or descriptions), for the messages.
 
     Returns:
         ``(n_pairs, n_rna_features + n_protein_features)`` float32.
 
     Raises:
-        KeyError: an id of the pair table has no feature row.
+        KeyError: an id of the pair table has no feature row (names the table and the ids).
     """
     rna = rna_features.set_index("id")
     prot = protein_features.set_index("id")
-    for name, ids, table in (("RNA", pairs.rna_id, rna), ("protein", pairs.protein_id, prot)):
+    for name, ids, table, source in (
+        ("RNA", pairs.rna_id, rna, names[0]),
+        ("protein", pairs.protein_id, prot, names[1]),
+    ):
         missing = set(ids) - set(table.index)
         if missing:
-            raise KeyError(f"{len(missing)} {name} id(s) have no features: {sorted(missing)[:5]}")
+            raise KeyError(
+                f"{source}: {len(missing)} {name} id(s) of the pair table have no feature row, "
+                f"e.g. {sorted(missing)[:5]}"
+            )
     return np.hstack(
         [
             rna.loc[pairs.rna_id].to_numpy(np.float32),

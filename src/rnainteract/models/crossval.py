@@ -9,6 +9,7 @@ of :mod:`rnainteract.io.predictions`.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -29,14 +30,47 @@ def score_and_decision(model, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     decision: > 0, again equal to ``predict``). Deriving the decision from the score saves a
     second pass over the test set.
     """
-    if hasattr(model, "predict_proba"):
-        try:
-            proba = model.predict_proba(X)[:, 1]
-            return proba, (proba > 0.5).astype(np.int8)
-        except AttributeError:  # SVC without probability=True exposes the attribute but raises
-            pass
+    if hasattr(model, "predict_proba"):  # False for an SVC without probability=True (sklearn's
+        # available_if), so an AttributeError raised inside predict_proba is a real error
+        proba = model.predict_proba(X)[:, 1]
+        return proba, (proba > 0.5).astype(np.int8)
     margin = model.decision_function(X)
     return margin, (margin > 0).astype(np.int8)
+
+
+SPLIT_COLUMNS = ("pair_index", "fold", "partition")
+
+
+def read_split(
+    path: str | os.PathLike, n_pairs: int, *, pairs: str | os.PathLike = "the pair table"
+) -> pd.DataFrame:
+    """Read a long-format split (:mod:`rnainteract.dataset.splits`) and check that it fits the
+    pair table it is applied to.
+
+    Args:
+        n_pairs: rows of the pair table; pairs: its path, for the messages.
+
+    Raises:
+        ValueError: a column is missing, a partition is neither train nor test, or a
+            ``pair_index`` lies outside ``0 … n_pairs - 1`` (the split was made from another
+            version of the dataset); the message names both files.
+    """
+    split = pd.read_parquet(path)
+    missing = [c for c in SPLIT_COLUMNS if c not in split.columns]
+    if missing:
+        raise ValueError(f"{path}: split lacks column(s) {missing}")
+    bad_partition = sorted(set(split.partition) - {"train", "test"})
+    if bad_partition:
+        raise ValueError(f"{path}: partition must be train or test, got {bad_partition[:3]}")
+    index = split.pair_index.to_numpy()
+    outside = (index < 0) | (index >= n_pairs)
+    if outside.any():
+        raise ValueError(
+            f"{path}: pair_index {int(index[outside][0])} (and {int(outside.sum()) - 1} more) "
+            f"outside 0..{n_pairs - 1} of the {n_pairs} pairs of {pairs}; the split was made "
+            "from another version of the dataset (rerun make_split)"
+        )
+    return split
 
 
 def split_runs(split: pd.DataFrame, seeds: Sequence[int], folds: Sequence[int] | None = None):

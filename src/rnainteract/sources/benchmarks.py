@@ -463,8 +463,13 @@ def read_pairs(path: str | os.PathLike) -> pd.DataFrame:
     missing = [c for c in PAIR_COLUMNS if c not in table.columns]
     if missing:
         raise ValueError(f"{path}: pair table lacks column(s) {missing}")
-    if not table.label.isin([0, 1]).all():
-        raise ValueError(f"{path}: labels must be 0/1")
+    bad = ~table.label.isin([0, 1])
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise ValueError(
+            f"{path}: labels must be 0/1; row {row} ({table.rna_id.iloc[row]!r}, "
+            f"{table.protein_id.iloc[row]!r}) has {table.label.iloc[row]!r}"
+        )
     return table
 
 

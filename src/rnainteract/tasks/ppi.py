@@ -30,7 +30,7 @@ from rnainteract.io.fasta import write_fasta
 from rnainteract.io.files import write_json, write_parquet
 from rnainteract.io.predictions import write_predictions
 from rnainteract.io.sequences import normalize_sequence
-from rnainteract.models.crossval import cross_validate
+from rnainteract.models.crossval import cross_validate, read_split
 from rnainteract.models.inputs import load_ppi_inputs
 
 log = logging.getLogger(__name__)
@@ -186,7 +186,7 @@ def train_ppi_model(
     predictions = cross_validate(
         X,
         table.label.to_numpy(np.int8),
-        pd.read_parquet(split),
+        read_split(split, len(table), pairs=pairs),
         kind=kind,
         params=params,
         seeds=seeds,

@@ -25,7 +25,7 @@ from rnainteract.evaluation.binary import binary_metrics
 from rnainteract.features.kmers import pair_matrix
 from rnainteract.io.files import atomic_path, write_parquet
 from rnainteract.io.predictions import write_predictions
-from rnainteract.models.crossval import cross_validate, split_runs
+from rnainteract.models.crossval import cross_validate, read_split, split_runs
 from rnainteract.models.inputs import load_pair_inputs
 from rnainteract.models.interpret import INTERPRETATION_COLUMNS, interpret
 from rnainteract.models.registry import build_model
@@ -49,12 +49,17 @@ def train_feature_model(
 ) -> pd.DataFrame:
     """Read inputs, run :func:`cross_validate` and write the out-of-fold predictions (Parquet)."""
     table = pd.read_parquet(pairs)
-    X = pair_matrix(table, pd.read_parquet(rna_features), pd.read_parquet(protein_features))
+    X = pair_matrix(
+        table,
+        pd.read_parquet(rna_features),
+        pd.read_parquet(protein_features),
+        names=(str(rna_features), str(protein_features)),
+    )
     y = table.label.to_numpy(np.int8)
     predictions = cross_validate(
         X,
         y,
-        pd.read_parquet(split),
+        read_split(split, len(table), pairs=pairs),
         kind=kind,
         params=params,
         seeds=seeds,
@@ -123,7 +128,9 @@ def tune_view_model(
     )
     y = table.label.to_numpy(np.int8)
     runs = []
-    for seed, fold, train, _ in split_runs(pd.read_parquet(split), seeds, folds):
+    for seed, fold, train, _ in split_runs(
+        read_split(split, len(table), pairs=pairs), seeds, folds
+    ):
 
         def build(lr, weight_decay, seed=seed):
             merged = {**params, "lr": lr, "weight_decay": weight_decay}
@@ -206,7 +213,7 @@ def train_view_model(
     predictions = cross_validate(
         X,
         y,
-        pd.read_parquet(split),
+        read_split(split, len(table), pairs=pairs),
         kind=kind,
         params=params,
         seeds=seeds,
