@@ -82,10 +82,11 @@ def test_a_bad_reference_is_refused_naming_its_key(config, path, value, message)
     ("path", "value", "allowed"),
     [
         ("targets.models", ["rpiseq_rf", "rpiseq_rff"], "did you mean rpiseq_rf"),
-        ("models.ae_rf.datasets", ["rpi36"], "did you mean rpi369? defined: npinter, rnainter"),
+        ("models.ae_rf.datasets", ["rpi36"], "did you mean rpi369?; defined: npinter, rnainter"),
         ("models.rpiembeddor.embedders.rna", "rna_fm", "did you mean rnafm"),
         ("rnainter.services.ensembl", {"tool": "x"}, "allowed: base_url, batch_size, max_req"),
         ("rnainter.services.ensembl.batch_size", 200, "(allowed: 1 to 50)"),
+        ("annotation.rfam_cm", "zzz", "; defined: aura_utrs, biobert_config, biobert_model"),
     ],
 )
 def test_a_config_error_names_the_allowed_values(config, path, value, allowed):

@@ -32,6 +32,7 @@ class Handler(BaseHTTPRequestHandler):
 
     counts: Counter = Counter()
     ranges: list = []  # the Range header of each request for a /big path
+    if_ranges: list = []  # and its If-Range header
     times: list = []  # when each /slow request arrived
 
     def log_message(self, *args):  # keep pytest output quiet
@@ -45,23 +46,33 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _big(self, n: int, accepts_ranges: bool) -> None:
-        """The first request dies at 90 % of the announced body; later ones serve the rest."""
+    def _big(self, n: int, accepts_ranges: bool, flaw: str = "") -> None:
+        """The first request dies at 90 % of the announced body; later ones serve the rest.
+
+        ``flaw``: ``weak`` (a weak ETag: If-Range must carry Last-Modified), ``changed`` (the
+        206 names another version, as a server ignoring If-Range would), ``short`` (the 206
+        stops before the end)."""
         self.ranges.append(self.headers.get("Range"))
-        etag = '"big-v1"'
+        self.if_ranges.append(self.headers.get("If-Range"))
+        modified = "Tue, 01 Dec 2026 10:00:00 GMT"
+        etag = 'W/"big-v1"' if flaw == "weak" else '"big-v1"'
+        strong = modified if flaw == "weak" else etag
         wanted = self.headers.get("Range")
-        if n > 1 and accepts_ranges and wanted and self.headers.get("If-Range") == etag:
+        if n > 1 and accepts_ranges and wanted and self.headers.get("If-Range") == strong:
             start = int(wanted.removeprefix("bytes=").rstrip("-"))
+            end = len(BIG) - 1000 if flaw == "short" else len(BIG)
             self.send_response(206)
-            self.send_header("Content-Range", f"bytes {start}-{len(BIG) - 1}/{len(BIG)}")
-            self.send_header("Content-Length", str(len(BIG) - start))
-            self.send_header("ETag", etag)
+            self.send_header("Content-Range", f"bytes {start}-{end - 1}/{len(BIG)}")
+            self.send_header("Content-Length", str(end - start))
+            self.send_header("ETag", '"big-v2"' if flaw == "changed" else etag)
+            self.send_header("Last-Modified", modified)
             self.end_headers()
-            self.wfile.write(BIG[start:])
+            self.wfile.write(BIG[start:end])
             return
         self.send_response(200)
         self.send_header("Content-Length", str(len(BIG)))
         self.send_header("ETag", etag)
+        self.send_header("Last-Modified", modified)
         if accepts_ranges:
             self.send_header("Accept-Ranges", "bytes")
         self.end_headers()
@@ -77,6 +88,16 @@ class Handler(BaseHTTPRequestHandler):
         n = self.counts[self.path]
         if self.path == "/big-range.bin":
             self._big(n, accepts_ranges=True)
+        elif self.path.startswith("/big-range-"):  # /big-range-weak.bin etc.
+            self._big(n, True, self.path.removeprefix("/big-range-").removesuffix(".bin"))
+        elif self.path == "/login.cm.gz":  # a gzip-coded HTML page where a .gz file belongs
+            page = gzip.compress(HTML, mtime=0)
+            headers = [("Content-Type", "text/html"), ("Content-Encoding", "gzip")]
+            self._send(200, page, headers)
+        elif self.path == "/brotli.fa":
+            self._send(200, b"\x1b\x00", [("Content-Encoding", "br")])
+        elif self.path == "/negative":  # served x-gzip; the destination is a .fa.gz
+            self._send(200, gzip.compress(BODY, mtime=0), [("Content-Encoding", "x-gzip")])
         elif self.path == "/big-norange.bin":
             self._big(n, accepts_ranges=False)
         elif self.path in ("/gzip.fa", "/deflate.fa"):  # compresses whatever the client asks
@@ -128,6 +149,7 @@ class Handler(BaseHTTPRequestHandler):
 def server():
     Handler.counts = Counter()
     Handler.ranges = []
+    Handler.if_ranges = []
     Handler.times = []
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -288,3 +310,37 @@ def test_429_waits_for_retry_after(server, tmp_path):
     dest = download(f"{server}/slow.fa", tmp_path / "x.fa", sha256=SHA, **FAST)
     assert dest.read_bytes() == BODY
     assert len(Handler.times) == 2 and Handler.times[1] - Handler.times[0] >= 0.9
+
+
+def test_resume_with_a_weak_etag_validates_with_last_modified(server, tmp_path):
+    dest = download(f"{server}/big-range-weak.bin", tmp_path / "b.bin", sha256=BIG_SHA, **FAST)
+    assert hashlib.sha256(dest.read_bytes()).hexdigest() == BIG_SHA
+    assert Handler.ranges == [None, f"bytes={DROP_AT}-"]
+    assert Handler.if_ranges == [None, "Tue, 01 Dec 2026 10:00:00 GMT"]  # not W/"big-v1"
+
+
+@pytest.mark.parametrize("flaw", ["changed", "short"])
+def test_a_206_that_does_not_continue_the_file_restarts_it(server, tmp_path, flaw):
+    """Another version behind the 206 (a server ignoring If-Range), or a range that stops
+    short: nothing is spliced; the file starts again from zero (no sha256 to catch it)."""
+    dest = download(f"{server}/big-range-{flaw}.bin", tmp_path / "b.bin", **FAST)
+    assert hashlib.sha256(dest.read_bytes()).hexdigest() == BIG_SHA
+    assert Handler.ranges == [None, f"bytes={DROP_AT}-", None]
+
+
+def test_gzip_coded_html_page_for_a_gz_file_is_refused(server, tmp_path):
+    with pytest.raises(HtmlPageError, match="login.cm.gz"):
+        download(f"{server}/login.cm.gz", tmp_path / "Rfam.cm.gz", **FAST)
+    assert not list(tmp_path.iterdir())
+
+
+def test_x_gzip_for_a_gz_destination_is_kept_as_published(server, tmp_path):
+    packed = gzip.compress(BODY, mtime=0)
+    dest = download(f"{server}/negative", tmp_path / "negative.fa.gz", **FAST)
+    assert dest.read_bytes() == packed
+
+
+def test_an_unknown_content_coding_is_an_error_not_retried(server, tmp_path):
+    with pytest.raises(DownloadError, match="unsupported Content-Encoding 'br'"):
+        download(f"{server}/brotli.fa", tmp_path / "x.fa", **FAST)
+    assert Handler.counts["/brotli.fa"] == 1

@@ -374,7 +374,7 @@ def test_renamed_weight_file_gives_a_warning_and_a_report_banner(tmp_path):
 
     (weights / "model.safetensors.bak").rename(weights / "model.safetensors")
     out = snakemake("--cores", "2", "--configfile", str(config), workdir=workdir).stdout
-    assert "rnainteract: no target model ran on random-init embeddings" in out
+    assert "rnainteract: no target model uses random-init embeddings" in out
     summary = pd.read_csv(workdir / "results/summary/metrics.tsv", sep="\t")
     assert summary.pretrained.tolist() == [True]
     assert "RANDOM-INIT" not in (workdir / "logs/embed/tiny_esm/protein.log").read_text()

@@ -39,6 +39,5 @@ rule embed:
     params:
         embedder=get_embedder,
         options=get_embed_options,
-        missing_weights=get_missing_weights,
     script:
         "../scripts/embed.py"

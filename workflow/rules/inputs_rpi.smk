@@ -102,13 +102,6 @@ def get_embed_inputs(wildcards):
     return cfg.embed_inputs(config, wildcards.embedder, wildcards.molecule)
 
 
-def get_missing_weights(wildcards):
-    """Weight files of an embedder that will run random-init (named in the job's WARNING)."""
-    if "weights" in cfg.embed_inputs(config, wildcards.embedder, wildcards.molecule):
-        return []
-    return cfg.missing_weights(config, wildcards.embedder)
-
-
 def get_embed_gpus(wildcards):
     """GPUs an embedding job asks a cluster for (none for one-hot)."""
     kind = config["embedders"][wildcards.embedder]["kind"]

@@ -33,14 +33,12 @@ def _check(condition: bool, message: str) -> None:
 
 
 def _known(names: Iterable[str], value: object = None) -> str:
-    """The allowed values for an error message: the closest names to ``value``, then all
-    names (up to 30; beyond that only their count)."""
+    """The allowed values for an error message: the closest names to ``value``, then every
+    defined name."""
     names = sorted(map(str, names))
     close = difflib.get_close_matches(str(value), names, n=3)
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
-    if len(names) > 30:
-        return f"{hint} ({len(names)} defined)"
-    return f"{hint} defined: {', '.join(names) or '(none)'}"
+    return f"{hint}; defined: {', '.join(names) or '(none)'}"
 
 
 def check_config(config: Mapping) -> None:

@@ -208,15 +208,17 @@ def random_init_models(config: Mapping) -> dict[str, list[str]]:
 
 
 def random_init_summary(config: Mapping) -> str:
-    """The one line printed at the end of a run (Snakefile ``onsuccess``)."""
+    """The one line printed at the end of a run (Snakefile ``onsuccess``): which target models
+    use random-init embedders under this config and the files on disk (whether or not this run
+    trained them; the report's banner reads what did run from the summary tables)."""
     models = random_init_models(config)
     if not models:
-        return "rnainteract: no target model ran on random-init embeddings"
+        return "rnainteract: no target model uses random-init embeddings"
     embedders = random_init_embedders(config)
     return (
-        f"rnainteract: WARNING {len(models)} target model(s) ran on RANDOM-INIT embeddings "
-        f"(pretrained: false, marked in metrics.tsv and the report): {', '.join(sorted(models))}"
-        f"; weight files missing for {', '.join(sorted(embedders))} (see logs/embed/)"
+        f"rnainteract: WARNING {len(models)} target model(s) use RANDOM-INIT embeddings "
+        f"(pretrained: false; no weight files for {', '.join(sorted(embedders))}, see "
+        f"logs/embed/): {', '.join(sorted(models))}"
     )
 
 

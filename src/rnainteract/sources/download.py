@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,14 @@ class ChecksumError(ValueError):
 
 class DownloadError(RuntimeError):
     """A source could not be downloaded (HTTP error after retries, truncated body, timeout)."""
+
+
+class FatalDownloadError(DownloadError):
+    """A download that a retry cannot fix (not retried)."""
+
+
+class HtmlPageError(FatalDownloadError):
+    """A server answered with an HTML page (status 200) where a data file was expected."""
 
 
 @dataclass(frozen=True)
@@ -160,7 +169,7 @@ def download(
     dest = Path(dest)
     session = session or make_session(retries=retries, backoff_s=backoff_s)
     with atomic_path(dest) as tmp:
-        partial = _Partial(tmp)
+        partial = _Partial(tmp, dest.name)
         for attempt in range(1, retries + 2):
             try:
                 _stream_to(session, url, partial, timeout_s)
@@ -169,7 +178,7 @@ def download(
                 raise DownloadError(f"{url}: gave up after {retries} retries ({err})") from err
             except requests.exceptions.HTTPError as err:
                 raise DownloadError(f"{url}: HTTP error {err}") from err
-            except HtmlPageError:
+            except FatalDownloadError:
                 raise
             except (requests.exceptions.RequestException, DownloadError) as err:
                 how = "resuming" if partial.resumable else "restarting"
@@ -191,37 +200,50 @@ def download(
     return dest
 
 
-class HtmlPageError(DownloadError):
-    """A server answered with an HTML page (status 200) where a data file was expected."""
-
-
 HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body")
 KEEP_ENCODED_SUFFIXES = (".gz", ".tgz")
+GZIP_CODINGS = ("gzip", "x-gzip")
+DECODED_CODINGS = ("identity", *GZIP_CODINGS, "deflate")
 
 
 @dataclass
 class _Partial:
-    """The part of a download received so far: the temp file, and whether a retry may resume.
+    """The part of a download received so far, and whether a retry may resume it.
 
-    ``validator`` is the ETag (preferred) or Last-Modified of the response that began the file;
-    ``resumable`` is true only if that response had a validator and no content coding.
+    Attributes:
+        path: the temporary file; name: the destination's file name (``.gz`` kept encoded).
+        size: bytes written so far.
+        total: the whole file's length (``Content-Length`` of the response that began it).
+        validator: that response's strong ETag, else its Last-Modified (for ``If-Range``).
+        resumable: a validator and a total were given and the body had no content coding.
     """
 
     path: Path
+    name: str
     size: int = 0
+    total: int | None = None
     validator: str | None = None
     resumable: bool = False
 
     def restart(self) -> None:
         self.path.write_bytes(b"")
-        self.size, self.validator, self.resumable = 0, None, False
+        self.size, self.total, self.validator, self.resumable = 0, None, None, False
+
+
+def _validator(response: requests.Response) -> str | None:
+    """A strong ETag (``If-Range`` needs one; RFC 9110 §13.1.5), else Last-Modified."""
+    etag = response.headers.get("ETag")
+    if etag and not etag.startswith("W/"):
+        return etag
+    return response.headers.get("Last-Modified")
 
 
 def _stream_to(session: requests.Session, url: str, partial: _Partial, timeout_s: float) -> None:
     """One request: resume ``partial`` if possible, else (re)write it from zero.
 
-    Raises DownloadError (truncated, bad Content-Range), HtmlPageError, requests and urllib3
-    errors (converted to ``requests.exceptions.ConnectionError``).
+    Raises DownloadError (truncated, bad Content-Range: both retried), FatalDownloadError (HTML
+    page, unknown content coding: not retried), requests errors; an interrupted body becomes
+    ``requests.exceptions.ConnectionError``. Errors writing the local file propagate as they are.
     """
     headers = {"Accept-Encoding": "identity"}
     resume = partial.resumable and partial.size > 0
@@ -237,45 +259,78 @@ def _stream_to(session: requests.Session, url: str, partial: _Partial, timeout_s
             raise DownloadError(f"{url}: the server refused to resume at byte {size} (416)")
         response.raise_for_status()
         encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+        if encoding not in DECODED_CODINGS:
+            raise FatalDownloadError(
+                f"{url}: unsupported Content-Encoding {encoding!r} (asked for identity; "
+                f"handled: {', '.join(DECODED_CODINGS)})"
+            )
+        expected = response.headers.get("Content-Length")
         if response.status_code == 206 and not resume:
             raise DownloadError(f"{url}: the server sent part of the file (206) unasked")
         if response.status_code == 206:
-            _check_content_range(url, response, partial.size)
+            _check_partial_response(url, response, partial)
             mode = "ab"
         else:  # a full body: the server ignored Range, or the file changed (If-Range)
             if resume:
                 log.info("%s: server sent the whole file again; restarting from zero", url)
             partial.restart()
-            partial.validator = response.headers.get("ETag") or response.headers.get(
-                "Last-Modified"
+            partial.validator = _validator(response)
+            partial.total = int(expected) if expected is not None else None
+            partial.resumable = (
+                partial.validator is not None
+                and partial.total is not None
+                and encoding == "identity"
             )
-            partial.resumable = partial.validator is not None and encoding == "identity"
             mode = "wb"
-        keep_encoded = encoding == "gzip" and urlsplit(url).path.endswith(KEEP_ENCODED_SUFFIXES)
-        expected = response.headers.get("Content-Length")
+        keep_encoded = encoding in GZIP_CODINGS and (
+            urlsplit(url).path.endswith(KEEP_ENCODED_SUFFIXES)
+            or partial.name.endswith(KEEP_ENCODED_SUFFIXES)
+        )
         first = partial.size == 0
-        try:
-            with open(partial.path, mode) as handle:
-                for chunk in response.raw.stream(1 << 16, decode_content=not keep_encoded):
-                    if first and chunk:
-                        _refuse_html(url, response, chunk)
-                        first = False
-                    handle.write(chunk)
-                    partial.size += len(chunk)
-        except (urllib3.exceptions.HTTPError, OSError) as err:
-            raise requests.exceptions.ConnectionError(f"{url}: body interrupted: {err}") from err
+        chunks = response.raw.stream(1 << 16, decode_content=not keep_encoded)
+        with open(partial.path, mode) as handle:
+            while True:
+                try:
+                    chunk = next(chunks, None)
+                except (urllib3.exceptions.HTTPError, OSError) as err:
+                    raise requests.exceptions.ConnectionError(
+                        f"{url}: body interrupted after {partial.size} bytes: {err}"
+                    ) from err
+                if chunk is None:
+                    break
+                if first and chunk:
+                    _refuse_html(url, response, _head(chunk, keep_encoded))
+                    first = False
+                handle.write(chunk)
+                partial.size += len(chunk)
         received = response.raw.tell()  # bytes on the wire, before content decoding
     if expected is not None and received != int(expected):
         raise DownloadError(f"{url}: truncated body ({received} of {expected} bytes received)")
 
 
-def _check_content_range(url: str, response: requests.Response, start: int) -> None:
+def _check_partial_response(url: str, response: requests.Response, partial: _Partial) -> None:
+    """A 206 must continue the same file: ``bytes <size>-<total-1>/<total>`` and, where it names
+    one, the validator of the response that began it; otherwise the file restarts from zero."""
     content_range = response.headers.get("Content-Range", "")
-    unit, _, spec = content_range.partition(" ")
-    if unit != "bytes" or not spec.startswith(f"{start}-"):
+    wanted = f"bytes {partial.size}-{partial.total - 1}/{partial.total}"
+    now = _validator(response)
+    if content_range != wanted or (now is not None and now != partial.validator):
+        size = partial.size
+        partial.restart()
         raise DownloadError(
-            f"{url}: asked for bytes from {start}, got Content-Range {content_range!r}"
+            f"{url}: asked to resume at byte {size}, got Content-Range {content_range!r} "
+            f"(expected {wanted!r}) and validator {now!r}; restarting from zero"
         )
+
+
+def _head(chunk: bytes, gzip_encoded: bool) -> bytes:
+    """The first bytes of the file as a reader sees them (a kept-encoded .gz is unpacked)."""
+    if not gzip_encoded:
+        return chunk[:512]
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(chunk, 512)
+    except zlib.error:
+        return b""
 
 
 def _refuse_html(url: str, response: requests.Response, head: bytes) -> None:
