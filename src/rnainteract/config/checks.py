@@ -113,9 +113,9 @@ def _check_model(config: Mapping, name: str, spec: Mapping) -> None:
     for molecule, names in views.items():
         if not any(is_embedding_view(v) for v in names):
             continue
-        embedder = spec.get("embedders", {}).get(molecule)
+        embedder = spec.get("embedders", {}).get(molecule)  # defined if given (checked above)
         _check(
-            embedder in embedders,
+            embedder is not None,
             f"models.{name}.embedders.{molecule} must name an embedder (under embedders); "
             f"got {embedder!r}" + _known(embedders, embedder),
         )

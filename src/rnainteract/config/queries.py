@@ -169,8 +169,7 @@ def embed_options(config: Mapping, embedder: str) -> dict:
 
 def weights_available(config: Mapping, embedder: str) -> bool:
     """Whether every weight file of an embedder is in a mirror or the download cache."""
-    weights = config["embedders"][embedder].get("weights", {})
-    return all(Path(source_path(config, s)).is_file() for s in weights.values())
+    return not missing_weights(config, embedder)
 
 
 def missing_weights(config: Mapping, embedder: str) -> list[str]:
@@ -214,10 +213,10 @@ def random_init_summary(config: Mapping) -> str:
     models = random_init_models(config)
     if not models:
         return "rnainteract: no target model uses random-init embeddings"
-    embedders = random_init_embedders(config)
+    embedders = sorted({e for used in models.values() for e in used})
     return (
         f"rnainteract: WARNING {len(models)} target model(s) use RANDOM-INIT embeddings "
-        f"(pretrained: false; no weight files for {', '.join(sorted(embedders))}, see "
+        f"(pretrained: false; no weight files for {', '.join(embedders)}, see "
         f"logs/embed/): {', '.join(sorted(models))}"
     )
 

@@ -34,7 +34,7 @@ def random_init_rows(tables: Sequence[str | os.PathLike]) -> pd.DataFrame:
     Raises:
         ValueError: a table lacks the ``model`` or ``dataset`` column (names the file).
     """
-    frames = []
+    frames = [pd.DataFrame(columns=["model", "dataset"])]
     for path in tables:
         table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
         if "pretrained" not in table:
@@ -43,16 +43,11 @@ def random_init_rows(tables: Sequence[str | os.PathLike]) -> pd.DataFrame:
         if missing:
             raise ValueError(f"{path}: lacks column(s) {sorted(missing)}")
         frames.append(table[table.pretrained.str.lower() == "false"][["model", "dataset"]])
-    if not frames or not sum(len(f) for f in frames):
-        return pd.DataFrame(columns=BANNER_COLUMNS)
     rows = pd.concat(frames, ignore_index=True)
-    grouped = rows.groupby("model", sort=True).dataset
-    return pd.DataFrame(
-        {
-            "model": list(grouped.groups),
-            "datasets": [", ".join(sorted(set(d))) for _, d in grouped],
-            "n_rows": [len(d) for _, d in grouped],
-        }
+    return (
+        rows.groupby("model", sort=True)
+        .dataset.agg(datasets=lambda d: ", ".join(sorted(set(d))), n_rows="size")
+        .reset_index()[BANNER_COLUMNS]
     )
 
 

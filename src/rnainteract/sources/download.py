@@ -336,7 +336,7 @@ def _head(chunk: bytes, gzip_encoded: bool) -> bytes:
 def _refuse_html(url: str, response: requests.Response, head: bytes) -> None:
     content_type = response.headers.get("Content-Type", "")
     wants_html = urlsplit(url).path.lower().endswith((".html", ".htm"))
-    start = head[:512].lstrip().lower()
+    start = head.lstrip().lower()
     labelled_html = content_type.lower().startswith("text/html") and start.startswith(b"<")
     if not wants_html and (start.startswith(HTML_STARTS) or labelled_html):
         first_line = head[:200].decode("utf-8", "replace").strip().splitlines()[:1]
