@@ -26,6 +26,7 @@ include: "workflow/rules/ppi.smk"
 include: "workflow/rules/mirna.smk"
 include: "workflow/rules/rbp.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/release.smk"
 
 
 report: report_text()

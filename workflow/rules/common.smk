@@ -19,6 +19,26 @@ import rnainteract.config as cfg  # noqa: E402  (light: no scikit-learn or torch
 # Cross-reference checks of the config (rnainteract.config.checks), before any job runs.
 cfg.check_config(config)
 
+# The sources the targets read (rule source_lock records them in results/sources.lock.json).
+# With `--config lock=<file>` every one is checked against that lock before any job runs, and a
+# source still to be downloaded is checked against the lock's SHA-256 (rnainteract.sources.lock);
+# a cluster job re-reads this file and only takes the checksums (the main process hashed).
+USED_SOURCES = cfg.used_sources(config)
+if config.get("lock"):
+    from rnainteract.sources import lock as source_lock  # noqa: E402
+
+    source_lock.lock_checksums(
+        config,
+        source_lock.check_lock(
+            config["lock"],
+            config["sources"],
+            USED_SOURCES,
+            mirror_dirs=config["mirror_dirs"],
+            cache_dir=cfg.SOURCE_CACHE,
+            verify=workflow.is_main_process,
+        ),
+    )
+
 SPLIT_NAMES = cfg.SPLIT_NAMES
 # which training rule a model name goes to (rules train_model / train_view_model)
 FEATURE_MODELS = cfg.alternatives(cfg.model_names(config, feature=True))
@@ -95,3 +115,5 @@ localrules:
     mirna_site_data,
     evaluate_multilabel,
     summarize_multilabel,
+    source_lock,
+    release,

@@ -154,3 +154,24 @@ def get_split_predictions(wildcards):
 def get_metric_files():
     """Metric files of every row of metrics.tsv."""
     return cfg.metric_files(config)
+
+
+def get_given_split(wildcards):
+    """The release split table a dataset uses instead of drawing one (`given_splits`), if any."""
+    given = config["datasets"][wildcards.dataset].get("given_splits", {})
+    return {"given": source_path(given[wildcards.split])} if wildcards.split in given else {}
+
+
+def get_release_inputs(wildcards):
+    """Inputs of rule release (rnainteract.config.release_inputs)."""
+    return cfg.release_inputs(config, wildcards.dataset)
+
+
+def get_release_sources(wildcards):
+    """The sources a released dataset was built from."""
+    return cfg.dataset_sources(config, wildcards.dataset)
+
+
+def get_release_config(wildcards):
+    """The config sections that built a released dataset (written as its config.yaml)."""
+    return cfg.release_config(config, wildcards.dataset)

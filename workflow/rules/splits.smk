@@ -1,7 +1,8 @@
 rule make_split:
-    """Seeded k-fold split (random or cold), its leakage report and train-test identities."""
+    """Seeded k-fold split (random or cold), or a given one, its leakage report and identities."""
     input:
         unpack(get_identity_tables),
+        unpack(get_given_split),
         dataset="results/datasets/{dataset}/pairs.parquet",
     output:
         split="results/splits/{dataset}/{split}.parquet",

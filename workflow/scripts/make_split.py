@@ -15,4 +15,5 @@ with log_to(snakemake.log[0]):
         protein_identity=snakemake.input.protein_identity,
         out_identity=snakemake.output.identity,
         identity_threshold=snakemake.params.identity_threshold,
+        given=snakemake.input.get("given"),
     )

@@ -65,17 +65,24 @@ def check_config(config: Mapping) -> None:
                 f"datasets.{name}.inputs.{role} names unknown source {source!r}"
                 + _known(sources, source),
             )
+        for split, source in ds.get("given_splits", {}).items():
+            _check(
+                source in sources,
+                f"datasets.{name}.given_splits.{split} names unknown source {source!r}"
+                + _known(sources, source),
+            )
     for key in ("rfam_cm", "rfam_clanin", "pfam_hmm", "pfam_clans"):
         value = config["annotation"][key]
         _check(
             value in sources,
             f"annotation.{key} names unknown source {value!r}" + _known(sources, value),
         )
-    for key, known in (("datasets", datasets), ("models", models)):
-        for name in config["targets"][key]:
+    for key, section in (("datasets", "datasets"), ("models", "models"), ("release", "datasets")):
+        known = config[section]
+        for name in config["targets"].get(key, []):
             _check(
                 name in known,
-                f"targets.{key} names {name!r}, not defined under {key}" + _known(known, name),
+                f"targets.{key} names {name!r}, not defined under {section}" + _known(known, name),
             )
     for name in config["targets"].get("embeddings", []):
         _check(

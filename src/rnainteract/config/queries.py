@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from rnainteract.models.registry import (
-    EXPLAINED_KINDS,
     MODEL_FEATURES,
     is_embedding_view,
     model_views,
@@ -180,17 +179,23 @@ def missing_weights(config: Mapping, embedder: str) -> list[str]:
     return [path for path in paths if not Path(path).is_file()]
 
 
-def random_init_embedders(config: Mapping) -> dict[str, list[str]]:
-    """Embedders that the targets read and that will run with random weights
-    (``embedding.allow_random_init`` on, a weight file missing): embedder → its missing files."""
-    if not config["embedding"]["allow_random_init"]:
-        return {}
+def used_embedders(config: Mapping) -> list[str]:
+    """Embedders the targets read: those of target models, ``targets.embeddings`` and the PPI
+    branch's (config order, no repeats)."""
     used = [
         *(e for e in config.get("embedders", {}) if embedder_users(config, e)),
         *config["targets"].get("embeddings", []),
         *ppi_embedders(config),
     ]
-    missing = {e: missing_weights(config, e) for e in dict.fromkeys(used)}
+    return list(dict.fromkeys(used))
+
+
+def random_init_embedders(config: Mapping) -> dict[str, list[str]]:
+    """Embedders that the targets read and that will run with random weights
+    (``embedding.allow_random_init`` on, a weight file missing): embedder → its missing files."""
+    if not config["embedding"]["allow_random_init"]:
+        return {}
+    missing = {e: missing_weights(config, e) for e in used_embedders(config)}
     return {e: files for e, files in missing.items() if files}
 
 
@@ -474,84 +479,3 @@ def rnainter_service(config: Mapping, database: str) -> dict:
     shared = {k: services[k] for k in ("timeout_s", "retries", "backoff_s") if k in services}
     entry = {k: v for k, v in services.get(database, {}).items() if v is not None}
     return {**shared, **entry}
-
-
-# --------------------------------------------------------------------------------------------
-# what the main job produces
-
-
-def metric_files(config: Mapping) -> list[str]:
-    """Metric files of every target row of ``metrics.tsv`` (RPI, miRNA, RBP)."""
-    t = config["targets"]
-    return (
-        [
-            f"results/metrics/{dataset}/{split}/{model}.json"
-            for dataset in t["datasets"]
-            for split in t["splits"]
-            for model in t["models"]
-            if dataset in model_datasets(config, model)
-        ]
-        + [f"results/metrics/{d}/{s}/{m}.json" for d, s, m in mirna_prediction_files(config)]
-        + [
-            f"results/metrics/{task}/random/{model}.json"
-            for task in rbp_tasks(config)
-            for model in rbp_model_names(config)
-        ]
-    )
-
-
-def importance_figures(config: Mapping) -> list[str]:
-    """Importance figures of the target models whose kind explains itself
-    (:data:`rnainteract.models.registry.EXPLAINED_KINDS`)."""
-    t = config["targets"]
-    return [
-        f"results/figures/{dataset}/{split}.{model}.importance.png"
-        for model in t["models"]
-        if config["models"][model]["kind"] in EXPLAINED_KINDS
-        for dataset in model_datasets(config, model)
-        for split in t["splits"]
-    ]
-
-
-REPORT_INTRO = "results/summary/report_intro.rst"
-"""The report's first page (rule ``report_intro``): the random-init banner + the description."""
-
-
-def pretrained_tables(config: Mapping) -> list[str]:
-    """The summary tables with a ``pretrained`` column: metrics.tsv, and ppi_metrics.tsv when
-    ``targets.ppi`` names a PPI dataset."""
-    tables = ["results/summary/metrics.tsv"]
-    return tables + (["results/summary/ppi_metrics.tsv"] if config["targets"].get("ppi") else [])
-
-
-def final_targets(config: Mapping) -> list[str]:
-    """The files of rule ``all``: summary tables, figures, leakage reports, dataset cards, and
-    those of the enabled side branches."""
-    t = config["targets"]
-    rbp = rbp_tasks(config)
-    return [
-        "results/summary/metrics.tsv",
-        "results/summary/datasets.tsv",
-        REPORT_INTRO,
-        *[f"results/figures/{d}/{s}.roc.png" for d in t["datasets"] for s in t["splits"]],
-        *[f"results/splits/{d}/{s}.leakage.json" for d in t["datasets"] for s in t["splits"]],
-        *[f"results/datasets/{d}/card.html" for d in t["datasets"]],
-        *importance_figures(config),
-        *(
-            [
-                f"results/figures/{dataset}/{split}.roc.png"
-                for dataset, splits in MIRNA_SPLITS.items()
-                for split in splits
-            ]
-            if mirna_enabled(config)
-            else []
-        ),
-        *(["results/summary/ppi_metrics.tsv"] if t.get("ppi") else []),
-        *(["results/summary/multilabel_metrics.tsv"] if rbp else []),
-        *[f"results/figures/{task}/random.roc.png" for task in rbp],
-        *[
-            f"results/embeddings/{name}/{embedding_molecule(config, name)}.parquet"
-            for name in t.get("embeddings", [])
-        ],
-        *(["results/pairs/rnainter.parquet"] if t.get("rnainter") else []),
-    ]

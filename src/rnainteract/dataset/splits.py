@@ -212,6 +212,56 @@ def _fold_rows(train: np.ndarray, test: np.ndarray, fold: int) -> pd.DataFrame:
     )
 
 
+GIVEN_SPLIT_COLUMNS = ("rna_id", "protein_id", "fold", "partition")
+
+
+def read_given_split(path: str | os.PathLike, table: pd.DataFrame) -> pd.DataFrame:
+    """A split table from elsewhere (a release's ``splits/<split>.tsv``) as a split of ``table``:
+    rows are matched by ``rna_id`` and ``protein_id`` (the release's ``pair_index`` refers to the
+    release's own table), ordered as :func:`make_split` orders them (by fold, then pair).
+
+    Args:
+        path: TSV with a header naming at least ``rna_id``, ``protein_id``, ``fold``,
+            ``partition`` (``train``/``test``).
+        table: the dataset table (index = ``pair_index``).
+
+    Returns:
+        Long-format split: ``pair_index`` (int64), ``fold`` (int16), ``partition`` (str).
+
+    Raises:
+        ValueError: a missing column, a partition other than train/test, a pair the dataset
+            lacks (file, line and ids named), or a dataset with a pair listed twice.
+    """
+    given = pd.read_csv(path, sep="\t", dtype={"rna_id": str, "protein_id": str})
+    missing = [c for c in GIVEN_SPLIT_COLUMNS if c not in given.columns]
+    if missing:
+        raise ValueError(f"{path}: split table lacks column(s) {missing}")
+    bad = ~given.partition.isin(["train", "test"])
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise ValueError(
+            f"{path}: line {row + 2}: partition {given.partition.iloc[row]!r} is not train/test"
+        )
+    key = pd.MultiIndex.from_frame(table[["rna_id", "protein_id"]])
+    if key.has_duplicates:
+        raise ValueError(f"{path}: the dataset lists a pair twice; rows cannot be matched")
+    position = key.get_indexer(pd.MultiIndex.from_frame(given[["rna_id", "protein_id"]]))
+    if (position < 0).any():
+        row = int((position < 0).argmax())
+        raise ValueError(
+            f"{path}: line {row + 2}: pair ({given.rna_id.iloc[row]}, "
+            f"{given.protein_id.iloc[row]}) is not in the dataset"
+        )
+    split = pd.DataFrame(
+        {
+            "pair_index": table.index.to_numpy()[position].astype(np.int64),
+            "fold": given.fold.to_numpy().astype(np.int16),
+            "partition": given.partition.astype(str).to_numpy(),
+        }
+    )
+    return split.sort_values(["fold", "pair_index"], kind="stable").reset_index(drop=True)
+
+
 def split_dataset(
     dataset: str | os.PathLike,
     *,
@@ -224,11 +274,14 @@ def split_dataset(
     protein_identity: str | os.PathLike | None = None,
     out_identity: str | os.PathLike | None = None,
     identity_threshold: float | None = None,
+    given: str | os.PathLike | None = None,
 ) -> dict:
     """Rule ``make_split``: read the dataset table, make the split, check it, write the split,
     the leakage report (JSON, with the split's SHA-256, also logged) and, given the two identity
     tables, the per-test-item maximum train identity (Parquet). With ``identity_threshold``,
-    molecules at least that identical are joined into one homology group (cold splits).
+    molecules at least that identical are joined into one homology group (cold splits). With
+    ``given`` (a release's split table, :func:`read_given_split`) that split is used instead of
+    drawing one, and checked the same way.
 
     Raises:
         LeakageError: a promise of the split is broken (see :func:`leakage_report`).
@@ -244,7 +297,14 @@ def split_dataset(
         }
         if identity_threshold is not None:
             similar = {m: t[t.identity >= identity_threshold] for m, t in identities.items()}
-    split = make_split(table, kind, n_folds=n_folds, seed=seed, similar=similar, name=str(dataset))
+    if given is not None:
+        split = read_given_split(given, table)
+        n_folds = int(split.fold.max()) + 1
+        log.info("%s: split %r given by %s (%d folds)", dataset, kind, given, n_folds)
+    else:
+        split = make_split(
+            table, kind, n_folds=n_folds, seed=seed, similar=similar, name=str(dataset)
+        )
     report, per_item = leakage_report(table, split, kind, identities, identity_threshold)
     write_parquet(split, out_split)
     report.update(

@@ -36,7 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 from rnainteract.io.fasta import read_fasta, write_fasta
-from rnainteract.io.files import write_json, write_parquet, write_tsv
+from rnainteract.io.files import open_text, write_json, write_parquet, write_tsv
 from rnainteract.io.sequences import (
     AlphabetReport,
     SequenceError,
@@ -78,11 +78,17 @@ def _label(raw: str, path: Path, line_no: int) -> int:
 
 def _data_lines(path: Path, *, header: bool) -> list[tuple[int, list[str]]]:
     lines = []
-    with open(path) as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            lines.append((line_no, line.rstrip("\r\n").split("\t")))
+    try:
+        with open_text(path) as handle:  # plain or gzipped
+            for line_no, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                lines.append((line_no, line.rstrip("\r\n").split("\t")))
+    except UnicodeDecodeError as err:
+        raise PairFileError(
+            f"{path}: not a UTF-8 text file (byte {err.start} of line {len(lines) + 1} or "
+            "later); a binary file or another encoding?"
+        ) from None
     if header:
         lines = lines[1:]
     if not lines:

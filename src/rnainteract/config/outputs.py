@@ -1,0 +1,219 @@
+"""What a run produces: the sources it reads (the source lock), the dataset releases, and the
+files of rule ``all``; plain functions of the config dict like :mod:`.queries`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from rnainteract.config.queries import (
+    MIRNA_SPLITS,
+    base_dataset,
+    embedding_molecule,
+    mirna_enabled,
+    mirna_prediction_files,
+    model_datasets,
+    rbp_model_names,
+    rbp_tasks,
+    rnainter_databases,
+    rnainter_settings,
+    source_path,
+    used_embedders,
+)
+from rnainteract.models.registry import EXPLAINED_KINDS
+
+# --------------------------------------------------------------------------------------------
+# sources used and releases
+
+ANNOTATION_SOURCES = ("rfam_cm", "rfam_clanin", "pfam_hmm", "pfam_clans")
+"""Keys of ``annotation`` that name sources (the Rfam and Pfam databases)."""
+
+
+def dataset_sources(config: Mapping, dataset: str) -> list[str]:
+    """Sources a dataset table is built from: its base's parser inputs (for ``rnainter``, the
+    RNAInter download and the local FASTAs of the databases it maps to) and the Rfam/Pfam
+    databases that annotate it (config order, no repeats)."""
+    spec = config["datasets"][base_dataset(config, dataset)]
+    names = list(spec.get("inputs", {}).values())
+    if spec.get("parser") == "rnainter":
+        names += rnainter_sources(config)
+    names += [config["annotation"][key] for key in ANNOTATION_SOURCES]
+    names += list(spec.get("given_splits", {}).values())
+    return list(dict.fromkeys(names))
+
+
+def rnainter_sources(config: Mapping) -> list[str]:
+    """The RNAInter download and the local FASTAs of the databases its ids are mapped to."""
+    r = rnainter_settings(config)
+    local = r.get("local_fasta", {})
+    return [r["source"], *(local[db] for db in rnainter_databases(config) if db in local)]
+
+
+def release_datasets(config: Mapping) -> list[str]:
+    """Datasets released under ``results/release/`` (``targets.release``)."""
+    return list(config["targets"].get("release", []))
+
+
+RELEASE_SECTIONS = ("negatives", "cleaning", "clusters", "annotation", "identity", "splits")
+"""Config sections that shape every dataset table and split (copied into a release)."""
+
+SOURCE_LOCK = "results/sources.lock.json"
+"""The run's source lock (rule ``source_lock``; :mod:`rnainteract.sources.lock`)."""
+
+
+def release_config(config: Mapping, dataset: str) -> dict:
+    """The config that built a released dataset: its sources, its entry (and its base's), the
+    sections of :data:`RELEASE_SECTIONS` and the split names (``targets.splits``)."""
+    base = base_dataset(config, dataset)
+    return {
+        "sources": {n: dict(config["sources"][n]) for n in dataset_sources(config, dataset)},
+        "datasets": {d: dict(config["datasets"][d]) for d in dict.fromkeys([base, dataset])},
+        **{k: config[k] for k in RELEASE_SECTIONS if k in config},
+        "targets": {"splits": list(config["targets"]["splits"])},
+    }
+
+
+def release_inputs(config: Mapping, dataset: str) -> dict[str, str]:
+    """Inputs of rule ``release``: the dataset table, its base's sequences and parser stats, the
+    card, the lock, and every target split with its leakage report (``split__<name>``,
+    ``leakage__<name>``)."""
+    base = base_dataset(config, dataset)
+    inputs = {
+        "pairs": f"results/datasets/{dataset}/pairs.parquet",
+        "rna": f"results/sequences/{base}/rna.fasta",
+        "proteins": f"results/sequences/{base}/proteins.fasta",
+        "pair_stats": f"results/pairs/{base}.stats.json",
+        "card_html": f"results/datasets/{dataset}/card.html",
+        "card_json": f"results/datasets/{dataset}/card.json",
+        "card_heatmap": f"results/datasets/{dataset}/heatmap.png",
+        "lock": SOURCE_LOCK,
+    }
+    for split in config["targets"]["splits"]:
+        inputs[f"split__{split}"] = f"results/splits/{dataset}/{split}.parquet"
+        inputs[f"leakage__{split}"] = f"results/splits/{dataset}/{split}.leakage.json"
+    return inputs
+
+
+def used_source_files(config: Mapping) -> list[str]:
+    """Local paths of the used sources (:func:`used_sources`) that rule ``source_lock`` reads:
+    all but the weight files no mirror or cache holds (those embedders run random-init)."""
+    paths = []
+    for name, kind in used_sources(config).items():
+        path = source_path(config, name)
+        if kind == "weights" and not Path(path).is_file():
+            continue
+        paths.append(path)
+    return list(dict.fromkeys(paths))
+
+
+def used_sources(config: Mapping) -> dict[str, str]:
+    """Every source the targets of a run read, name → kind (``data``, or ``weights`` for an
+    embedder's weight file): the datasets of ``targets.datasets`` and ``targets.release``, the
+    weights of the embedders the targets read, and the sources of the enabled side branches
+    (PPI, miRNA, RBP, RNAInter). The lock (:mod:`rnainteract.sources.lock`) covers these."""
+    t = config["targets"]
+    names: list[str] = []
+    for dataset in dict.fromkeys([*t["datasets"], *release_datasets(config)]):
+        names += dataset_sources(config, dataset)
+    if t.get("rnainter"):
+        names += rnainter_sources(config)
+    for ppi in t.get("ppi", []):
+        names += [config["ppi"][ppi][role] for role in ("positives", "negatives", "proteins")]
+    if mirna_enabled(config):
+        for role in ("site_train", "site_test", "gene_splits"):
+            names += config["mirna"].get(role, [])
+    for task in rbp_tasks(config):
+        spec = config["rbp"]["tasks"][task]
+        if spec["parser"] == "edcnn_sets":
+            names += [*spec["positives"].values(), *spec["negatives"]]
+        else:
+            names += [spec[k] for k in ("interactions", "utrs", "negatives_fasta") if k in spec]
+    used = dict.fromkeys(names, "data")
+    for embedder in used_embedders(config):
+        for source in config["embedders"][embedder].get("weights", {}).values():
+            used[source] = "weights"
+    return used
+
+
+# --------------------------------------------------------------------------------------------
+# what the main job produces
+
+
+def metric_files(config: Mapping) -> list[str]:
+    """Metric files of every target row of ``metrics.tsv`` (RPI, miRNA, RBP)."""
+    t = config["targets"]
+    return (
+        [
+            f"results/metrics/{dataset}/{split}/{model}.json"
+            for dataset in t["datasets"]
+            for split in t["splits"]
+            for model in t["models"]
+            if dataset in model_datasets(config, model)
+        ]
+        + [f"results/metrics/{d}/{s}/{m}.json" for d, s, m in mirna_prediction_files(config)]
+        + [
+            f"results/metrics/{task}/random/{model}.json"
+            for task in rbp_tasks(config)
+            for model in rbp_model_names(config)
+        ]
+    )
+
+
+def importance_figures(config: Mapping) -> list[str]:
+    """Importance figures of the target models whose kind explains itself
+    (:data:`rnainteract.models.registry.EXPLAINED_KINDS`)."""
+    t = config["targets"]
+    return [
+        f"results/figures/{dataset}/{split}.{model}.importance.png"
+        for model in t["models"]
+        if config["models"][model]["kind"] in EXPLAINED_KINDS
+        for dataset in model_datasets(config, model)
+        for split in t["splits"]
+    ]
+
+
+REPORT_INTRO = "results/summary/report_intro.rst"
+"""The report's first page (rule ``report_intro``): the random-init banner + the description."""
+
+
+def pretrained_tables(config: Mapping) -> list[str]:
+    """The summary tables with a ``pretrained`` column: metrics.tsv, and ppi_metrics.tsv when
+    ``targets.ppi`` names a PPI dataset."""
+    tables = ["results/summary/metrics.tsv"]
+    return tables + (["results/summary/ppi_metrics.tsv"] if config["targets"].get("ppi") else [])
+
+
+def final_targets(config: Mapping) -> list[str]:
+    """The files of rule ``all``: summary tables, figures, leakage reports, dataset cards, the
+    source lock, the releases (``targets.release``), and those of the enabled side branches."""
+    t = config["targets"]
+    rbp = rbp_tasks(config)
+    return [
+        "results/summary/metrics.tsv",
+        "results/summary/datasets.tsv",
+        REPORT_INTRO,
+        *[f"results/figures/{d}/{s}.roc.png" for d in t["datasets"] for s in t["splits"]],
+        *[f"results/splits/{d}/{s}.leakage.json" for d in t["datasets"] for s in t["splits"]],
+        *[f"results/datasets/{d}/card.html" for d in t["datasets"]],
+        *importance_figures(config),
+        *(
+            [
+                f"results/figures/{dataset}/{split}.roc.png"
+                for dataset, splits in MIRNA_SPLITS.items()
+                for split in splits
+            ]
+            if mirna_enabled(config)
+            else []
+        ),
+        *(["results/summary/ppi_metrics.tsv"] if t.get("ppi") else []),
+        *(["results/summary/multilabel_metrics.tsv"] if rbp else []),
+        *[f"results/figures/{task}/random.roc.png" for task in rbp],
+        *[
+            f"results/embeddings/{name}/{embedding_molecule(config, name)}.parquet"
+            for name in t.get("embeddings", [])
+        ],
+        *(["results/pairs/rnainter.parquet"] if t.get("rnainter") else []),
+        SOURCE_LOCK,
+        *[f"results/release/{d}.tar.gz" for d in release_datasets(config)],
+    ]
