@@ -86,11 +86,13 @@ def test_every_subpackage_says_what_lives_there_and_what_it_may_import():
 
 
 def test_the_registry_and_config_import_without_heavy_libraries():
-    """Planning a DAG imports rnainteract.config and the model registry: neither may pull in
-    scikit-learn or torch (measured in a fresh interpreter, not by the contract alone)."""
+    """Planning a DAG imports rnainteract.config, the model registry and (with a lock) the
+    source lock: none may pull in scikit-learn, torch, numpy or pandas (measured in a fresh
+    interpreter, not by the contract alone)."""
     code = (
-        "import sys, rnainteract.config, rnainteract.models.registry;"
-        "print(sorted(m for m in ('torch', 'sklearn', 'transformers') if m in sys.modules))"
+        "import sys, rnainteract.config, rnainteract.models.registry, rnainteract.sources.lock;"
+        "print(sorted(m for m in ('torch', 'sklearn', 'transformers', 'numpy', 'pandas')"
+        " if m in sys.modules))"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     out = subprocess.run(

@@ -18,15 +18,14 @@ from snakemake.utils import validate
 
 import rnainteract.config as cfg
 from rnainteract.dataset.datasheet import shortcut_figures
-from rnainteract.dataset.release import write_tarball
+from rnainteract.dataset.release import ReleaseError, verify_release, write_tarball
 from rnainteract.dataset.splits import read_given_split
 from rnainteract.sources.benchmarks import PairFileError, read_user_pairs
 from rnainteract.sources.lock import (
     LockError,
     check_lock,
-    lock_checksums,
+    locked_sha256,
     read_lock,
-    restrict_lock,
     write_source_lock,
 )
 
@@ -76,6 +75,28 @@ def test_used_sources_follow_the_targets(default):
     assert "weights" not in used.values()
     assert cfg.SOURCE_LOCK in cfg.final_targets(config)
     assert "results/release/rpi1807.tar.gz" in cfg.final_targets(config)
+
+
+def test_missing_weights_are_read_only_without_random_init(default, tmp_path):
+    config = copy.deepcopy(default)
+    config["mirror_dirs"] = [str(tmp_path)]  # no mirror holds anything
+    weights = cfg.source_path(config, "esm2_t6_8m_model")
+    assert weights == "resources/sources/weights/esm2_t6_8M_UR50D/model.safetensors"
+    assert weights not in cfg.used_source_files(config)  # random-init: nothing is read
+    config["embedding"]["allow_random_init"] = False
+    assert weights in cfg.used_source_files(config)  # downloaded, then locked
+
+
+def test_a_derived_datasets_own_given_splits_are_its_sources(default):
+    config = copy.deepcopy(default)
+    config["sources"]["mine_random"] = {"url": "file:///x/random.tsv", "path": "x/random.tsv"}
+    config["datasets"]["rpi369_rnainteract"]["given_splits"] = {"random": "mine_random"}
+    assert "mine_random" in cfg.dataset_sources(config, "rpi369_rnainteract")
+    assert "mine_random" not in cfg.dataset_sources(config, "rpi369")
+    assert cfg.used_sources(config)["mine_random"] == "data"
+    inputs = cfg.release_inputs(config, "rpi369_rnainteract")
+    assert inputs["source__mine_random"] == "resources/sources/x/random.tsv"
+    assert inputs["source__rpi369_pairs"].endswith("RPI369/ipminer_RPI369_all.txt")
 
 
 def test_release_and_given_split_names_are_checked(default):
@@ -128,11 +149,6 @@ def test_the_lock_records_origin_size_and_hash(sources, tmp_path):
     assert model["kind"] == "weights" and model["resolved_from"] == "missing"
     assert model["sha256"] is None and model["size"] is None
 
-    out = restrict_lock(tmp_path / "lock.json", ["pairs"], tmp_path / "part.json")
-    assert list(out["sources"]) == ["pairs"]
-    with pytest.raises(LockError, match=r"does not cover source\(s\) \['unused'\]"):
-        restrict_lock(tmp_path / "lock.json", ["unused"], tmp_path / "part2.json")
-
 
 def test_a_missing_data_source_cannot_be_locked(sources, tmp_path):
     entries, used, mirrors, cache = sources
@@ -145,7 +161,7 @@ def test_check_lock_passes_unchanged_sources_and_names_each_difference(sources, 
     entries, used, mirrors, cache = sources
     lock = tmp_path / "lock.json"
     write_source_lock(entries, used, mirror_dirs=mirrors, cache_dir=cache, out=lock)
-    assert check_lock(lock, entries, used, mirror_dirs=mirrors, cache_dir=cache) == {}
+    assert check_lock(lock, entries, used, mirror_dirs=mirrors, cache_dir=cache) == []
 
     pairs = os.path.join(mirrors[0], "a/pairs.txt")
     locked = sha(open(pairs, "rb").read())
@@ -163,30 +179,17 @@ def test_check_lock_passes_unchanged_sources_and_names_each_difference(sources, 
     assert f"lock sha256 {locked}, file sha256 {sha(open(pairs, 'rb').read())}" in message
     assert "source 'model'" in message and "recorded it missing" in message
     assert "source 'unused' is used but not in the lock" in message
-    # a cluster job re-reading the workflow does not hash (the main process has)
-    with pytest.raises(LockError, match="'unused'"):
-        check_lock(
-            lock, entries, {**used, "unused": "data"}, mirror_dirs=mirrors, cache_dir=cache,
-            verify=False,
-        )  # fmt: skip
-    assert (
-        check_lock(lock, entries, {"pairs": "data"}, mirror_dirs=mirrors, cache_dir=cache,
-                   verify=False)
-        == {}
-    )  # fmt: skip
 
 
-def test_a_source_still_to_download_gets_the_locks_checksum(sources, tmp_path):
+def test_a_source_still_to_download_is_checked_against_the_lock(sources, tmp_path):
     entries, used, mirrors, cache = sources
     lock = tmp_path / "lock.json"
     write_source_lock(entries, used, mirror_dirs=mirrors, cache_dir=cache, out=lock)
     clans_sha = read_lock(lock)["clans"]["sha256"]
     os.remove(os.path.join(cache, "b/clans.tsv"))  # a new machine: not downloaded yet
-    expected = check_lock(lock, entries, used, mirror_dirs=mirrors, cache_dir=cache)
-    assert expected == {"clans": clans_sha}
-    config = {"sources": copy.deepcopy(entries)}
-    lock_checksums(config, expected)
-    assert config["sources"]["clans"]["sha256"] == clans_sha
+    assert check_lock(lock, entries, used, mirror_dirs=mirrors, cache_dir=cache) == ["clans"]
+    assert locked_sha256(lock, "clans") == clans_sha  # what rule download_source checks
+    assert locked_sha256(lock, "absent") is None and locked_sha256(None, "clans") is None
     # a configured sha256 that contradicts the lock is an error
     entries = copy.deepcopy(entries)
     entries["clans"]["sha256"] = "0" * 64
@@ -205,6 +208,11 @@ def test_weights_in_the_lock_but_not_on_disk_are_refused(sources, tmp_path):
     os.remove(weights)
     with pytest.raises(LockError, match="'model'.*random-init weights"):
         check_lock(lock, entries, used, mirror_dirs=mirrors, cache_dir=cache)
+    # without random init the run downloads the weights (checked against the lock)
+    to_download = check_lock(
+        lock, entries, used, mirror_dirs=mirrors, cache_dir=cache, random_init=False
+    )
+    assert to_download == ["model"]
 
 
 @pytest.mark.parametrize(
@@ -254,8 +262,18 @@ def test_a_given_split_is_matched_by_ids_and_ordered_like_a_drawn_one(tmp_path, 
     assert split.pair_index.dtype == np.int64 and split.fold.dtype == np.int16
 
     path.write_text(path.read_text().replace("R2\tP1", "R2\tP9"))
-    with pytest.raises(ValueError, match=r"random.tsv: line 4: pair \(R2, P9\) is not in"):
+    with pytest.raises(ValueError, match=r"line 4: pair \(R2, P9\): not in the dataset"):
         read_given_split(path, table)
+    header = "rna_id\tprotein_id\tlabel\tfold\tpartition\n"
+    for body, message in (
+        ("R1\tP1\t0\t0\ttest\n", r"line 2: pair \(R1, P1\): label differs"),
+        ("R1\tP1\t1\tx\ttest\n", "line 2: pair .*fold is not a non-negative integer"),
+        ("R1\tP1\t1\t0\ttest\nR1\tP1\t1\t0\ttrain\n", "line 3: .*listed twice in one fold"),
+        ("NA\tP1\t1\t0\ttest\n", r"line 2: pair \(NA, P1\): not in the dataset"),
+    ):
+        path.write_text(header + body)
+        with pytest.raises(ValueError, match=message):
+            read_given_split(path, table)
     path.write_text("rna_id\tprotein_id\tfold\nR1\tP1\t0\n")
     with pytest.raises(ValueError, match=r"lacks column\(s\) \['partition'\]"):
         read_given_split(path, table)
@@ -318,3 +336,13 @@ def test_the_tarball_does_not_depend_on_time_or_owner(tmp_path):
     assert (tmp_path / "one.tar.gz").read_bytes() == (tmp_path / "two.tar.gz").read_bytes()
     with tarfile.open(tmp_path / "one.tar.gz") as tar:
         assert tar.getnames() == ["ds", "ds/a.txt", "ds/splits", "ds/splits/b.tsv"]
+
+
+def test_verify_release_names_a_broken_archive_or_a_folder_without_sums(tmp_path):
+    broken = tmp_path / "rpi369.tar.gz"
+    broken.write_bytes(gzip.compress(b"not a tar archive"))
+    with pytest.raises(ReleaseError, match=r"rpi369.tar.gz: not a readable .tar.gz"):
+        verify_release(broken)
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(ReleaseError, match=r"folder: no SHA256SUMS; is it a release folder\?"):
+        verify_release(tmp_path / "folder")

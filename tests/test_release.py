@@ -160,8 +160,8 @@ def test_verify_release_accepts_the_release_and_names_a_changed_file(released, t
 
 
 def test_two_releases_from_the_same_inputs_are_byte_identical(released):
-    """Nothing in a release depends on the time it was built: rebuilding it (forced) gives the
-    same SHA256SUMS and the same tarball."""
+    """Nothing in a release depends on the time it was built: rebuilding it (forced, a later
+    time) gives the same SHA256SUMS and the same tarball."""
     work = released / "work"
     sums = (work / "results/release/rpi369/SHA256SUMS").read_bytes()
     tarball = (work / "results/release/rpi369.tar.gz").read_bytes()

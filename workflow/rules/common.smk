@@ -20,23 +20,20 @@ import rnainteract.config as cfg  # noqa: E402  (light: no scikit-learn or torch
 cfg.check_config(config)
 
 # The sources the targets read (rule source_lock records them in results/sources.lock.json).
-# With `--config lock=<file>` every one is checked against that lock before any job runs, and a
-# source still to be downloaded is checked against the lock's SHA-256 (rnainteract.sources.lock);
-# a cluster job re-reads this file and only takes the checksums (the main process hashed).
+# With `--config lock=<file>` the main process hashes every one and compares it with the lock
+# before any job runs (rnainteract.sources.lock; cluster jobs re-read this file and skip it);
+# rule download_source checks what it fetches against the lock's hash.
 USED_SOURCES = cfg.used_sources(config)
-if config.get("lock"):
-    from rnainteract.sources import lock as source_lock  # noqa: E402
+if config.get("lock") and workflow.is_main_process:
+    from rnainteract.sources.lock import check_lock  # noqa: E402  (standard library only)
 
-    source_lock.lock_checksums(
-        config,
-        source_lock.check_lock(
-            config["lock"],
-            config["sources"],
-            USED_SOURCES,
-            mirror_dirs=config["mirror_dirs"],
-            cache_dir=cfg.SOURCE_CACHE,
-            verify=workflow.is_main_process,
-        ),
+    check_lock(
+        config["lock"],
+        config["sources"],
+        USED_SOURCES,
+        mirror_dirs=config["mirror_dirs"],
+        cache_dir=cfg.SOURCE_CACHE,
+        random_init=config["embedding"]["allow_random_init"],
     )
 
 SPLIT_NAMES = cfg.SPLIT_NAMES

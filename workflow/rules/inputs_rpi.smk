@@ -168,8 +168,8 @@ def get_release_inputs(wildcards):
 
 
 def get_release_sources(wildcards):
-    """The sources a released dataset was built from."""
-    return cfg.dataset_sources(config, wildcards.dataset)
+    """The config entries of the sources a released dataset was built from."""
+    return {n: config["sources"][n] for n in cfg.dataset_sources(config, wildcards.dataset)}
 
 
 def get_release_config(wildcards):

@@ -41,6 +41,7 @@ rule release:
         sources=get_release_sources,
         config=get_release_config,
         info=config["release"],
+        mirror_dirs=config["mirror_dirs"],
         workflow_dir=workflow.basedir,
     script:
         "../scripts/release.py"

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import rnainteract.config as cfg
 from rnainteract import __version__
 from rnainteract.dataset.release import build_release
 from rnainteract.io.logs import log_to
@@ -21,8 +22,9 @@ with log_to(snakemake.log[0]):
         splits=splits,
         card={"html": inputs.card_html, "json": inputs.card_json, "heatmap": inputs.card_heatmap},
         pair_stats=inputs.pair_stats,
-        lock=inputs.lock,
-        source_names=snakemake.params.sources,
+        sources=snakemake.params.sources,
+        mirror_dirs=snakemake.params.mirror_dirs,
+        cache_dir=cfg.SOURCE_CACHE,
         config=snakemake.params.config,
         info=snakemake.params.info,
         version=__version__,

@@ -5,7 +5,6 @@ files of rule ``all``; plain functions of the config dict like :mod:`.queries`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
 from rnainteract.config.queries import (
     MIRNA_SPLITS,
@@ -14,6 +13,7 @@ from rnainteract.config.queries import (
     mirna_enabled,
     mirna_prediction_files,
     model_datasets,
+    random_init_embedders,
     rbp_model_names,
     rbp_tasks,
     rnainter_databases,
@@ -33,13 +33,13 @@ ANNOTATION_SOURCES = ("rfam_cm", "rfam_clanin", "pfam_hmm", "pfam_clans")
 def dataset_sources(config: Mapping, dataset: str) -> list[str]:
     """Sources a dataset table is built from: its base's parser inputs (for ``rnainter``, the
     RNAInter download and the local FASTAs of the databases it maps to) and the Rfam/Pfam
-    databases that annotate it (config order, no repeats)."""
+    databases that annotate it, and its own ``given_splits`` (config order, no repeats)."""
     spec = config["datasets"][base_dataset(config, dataset)]
     names = list(spec.get("inputs", {}).values())
     if spec.get("parser") == "rnainter":
         names += rnainter_sources(config)
     names += [config["annotation"][key] for key in ANNOTATION_SOURCES]
-    names += list(spec.get("given_splits", {}).values())
+    names += list(config["datasets"][dataset].get("given_splits", {}).values())  # its own
     return list(dict.fromkeys(names))
 
 
@@ -76,8 +76,9 @@ def release_config(config: Mapping, dataset: str) -> dict:
 
 def release_inputs(config: Mapping, dataset: str) -> dict[str, str]:
     """Inputs of rule ``release``: the dataset table, its base's sequences and parser stats, the
-    card, the lock, and every target split with its leakage report (``split__<name>``,
-    ``leakage__<name>``)."""
+    card, every target split with its leakage report (``split__<name>``, ``leakage__<name>``)
+    and the dataset's sources (``source__<name>``, hashed into the release's lock part), so that
+    a release waits for nothing else and reruns only when its own sources change."""
     base = base_dataset(config, dataset)
     inputs = {
         "pairs": f"results/datasets/{dataset}/pairs.parquet",
@@ -87,8 +88,9 @@ def release_inputs(config: Mapping, dataset: str) -> dict[str, str]:
         "card_html": f"results/datasets/{dataset}/card.html",
         "card_json": f"results/datasets/{dataset}/card.json",
         "card_heatmap": f"results/datasets/{dataset}/heatmap.png",
-        "lock": SOURCE_LOCK,
     }
+    for name in dataset_sources(config, dataset):
+        inputs[f"source__{name}"] = source_path(config, name)
     for split in config["targets"]["splits"]:
         inputs[f"split__{split}"] = f"results/splits/{dataset}/{split}.parquet"
         inputs[f"leakage__{split}"] = f"results/splits/{dataset}/{split}.leakage.json"
@@ -97,13 +99,14 @@ def release_inputs(config: Mapping, dataset: str) -> dict[str, str]:
 
 def used_source_files(config: Mapping) -> list[str]:
     """Local paths of the used sources (:func:`used_sources`) that rule ``source_lock`` reads:
-    all but the weight files no mirror or cache holds (those embedders run random-init)."""
-    paths = []
-    for name, kind in used_sources(config).items():
-        path = source_path(config, name)
-        if kind == "weights" and not Path(path).is_file():
-            continue
-        paths.append(path)
+    all but the weight files of embedders that run random-init (:func:`random_init_embedders`;
+    with ``embedding.allow_random_init`` off, missing weights are downloaded and read)."""
+    random_init = {
+        config["embedders"][e]["weights"][file]
+        for e in random_init_embedders(config)
+        for file in config["embedders"][e]["weights"]
+    }
+    paths = [source_path(config, n) for n in used_sources(config) if n not in random_init]
     return list(dict.fromkeys(paths))
 
 

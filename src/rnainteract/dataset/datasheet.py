@@ -28,9 +28,9 @@ from sklearn.metrics import roc_auc_score
 
 NEGATIVE_METHODS = {
     "given": (
-        "the negatives of the source itself (for RPI369, RPI2241 and NPInter10412: RNAs and "
-        "proteins of the positive pairs paired at random; RPI488 and RPI1807: the authors' own "
-        "non-interacting pairs)"
+        "the negatives as the source published them (in RPI369, RPI2241 and NPInter10412 RNAs "
+        "and proteins of the positive pairs paired at random; in RPI488 and RPI1807 the authors' "
+        "own non-interacting pairs; in a dataset rebuilt from a release, the released negatives)"
     ),
     "rnainteract": (
         "generated as in RNAInterAct (App. B.5): for every positive pair, one protein from a "
@@ -112,13 +112,17 @@ def datasheet(
     sources: Mapping[str, Mapping],
     config: Mapping,
     splits: Mapping[str, pd.DataFrame],
+    *,
+    license: str,
+    citation: str,
 ) -> str:
     """The release's ``README.md`` (Markdown).
 
     Args:
         table: the released pair table; card: the dataset card (``card.json``); pair_stats:
             the parser's cleaning counts; sources: the release's lock records; config: the
-            config sections that built it; splits: split name → released split table.
+            config sections that built it; splits: split name → released split table;
+            license, citation: the release's terms and how to cite it (config ``release``).
     """
     stats = card["stats"]
     figures = shortcut_figures(table, splits.get("random"))
@@ -203,8 +207,9 @@ Splits (`splits/<split>.tsv`: `pair_index`, `rna_id`, `protein_id`, `label`, `fo
 {_md_table(split_rows, ["split", "folds", "test pairs (mean per fold)", "file"])}
 ## Collection process
 Every input file is listed below with the URL it stands for and the SHA-256 of the bytes that
-were read (`sources.lock.json`); a rebuild with `--config lock=sources.lock.json` refuses any
-other bytes.
+were read (`sources.lock.json`). A rebuild of this dataset alone (`targets.datasets` and
+`targets.release` naming it, no side branches) with `--config lock=sources.lock.json` refuses any
+other bytes of these files.
 
 {_md_table(source_rows, ["source", "URL", "resolved from", "bytes", "sha256"])}
 ## Preprocessing, cleaning, labelling
@@ -245,7 +250,7 @@ on a realistic class ratio (this set has {n_neg / max(n_pos, 1):.1f} negatives p
 Files: `SHA256SUMS` lists every file; `datapackage.json` (Frictionless Data Package) and
 `croissant.json` (Croissant 1.0) describe them; `rebuild.yaml` rebuilds the dataset from this
 folder; `provenance.json` names the rnainteract version and git commit, `config.yaml` the
-settings. The sources' own terms of use apply. Cite the sources' papers and rnainteract.
+settings. Terms of use: {license}. Cite as: {citation}; and cite the sources' papers.
 
 ## Maintenance
 Rebuild with the rnainteract workflow (`targets.release`); a newer source release gives a new

@@ -109,6 +109,8 @@ def datapackage(
     files: Sequence[str],
     sources: Sequence[Mapping],
     homepage: str | None = None,
+    license_text: str | None = None,
+    citation: str | None = None,
 ) -> dict:
     """The ``datapackage.json`` descriptor of a release folder.
 
@@ -120,6 +122,8 @@ def datapackage(
         files: relative paths of the other files (described as ``type: file``).
         sources: ``{"title", "path"}`` of each source (name and URL).
         homepage: where the release is published (left out when None).
+        license_text: a license URL (written as the license's ``path``) or text (its
+            ``title``, name ``notspecified``); citation: how to cite it (``citation``).
 
     Returns:
         The descriptor (a dict; written by the caller).
@@ -157,6 +161,12 @@ def datapackage(
     }
     if homepage:
         package["homepage"] = homepage
+    if license_text and license_text.startswith(("http://", "https://")):
+        package["licenses"] = [{"path": license_text}]
+    elif license_text:  # Open Definition id "notspecified" (a license needs a name or path)
+        package["licenses"] = [{"name": "notspecified", "title": license_text}]
+    if citation:
+        package["citation"] = citation
     return package
 
 

@@ -23,8 +23,9 @@ dataset"):
 ``SHA256SUMS``             ``sha256sum -c`` format, every other file
 =========================  ======================================================================
 
-Nothing in a release depends on the time it was made, so two builds from the same inputs give
-the same bytes, tarball included. :func:`verify_release` (``rnainteract verify-release``)
+Nothing in a release depends on the time of the build or the machine's paths (the lock part
+records when a *downloaded* source was fetched), so two builds from the same sources give the same
+bytes, tarball included. :func:`verify_release` (``rnainteract verify-release``)
 checks a folder or tarball.
 """
 
@@ -49,7 +50,7 @@ from rnainteract.dataset.datasheet import datasheet
 from rnainteract.dataset.descriptors import croissant, datapackage
 from rnainteract.io.fasta import read_fasta, write_fasta
 from rnainteract.io.files import atomic_path, sha256_file, write_json
-from rnainteract.sources.lock import restrict_lock
+from rnainteract.sources.lock import source_record, write_lock
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +114,9 @@ def build_release(
     splits: Mapping[str, tuple[str, str]],
     card: Mapping[str, str],
     pair_stats: str | os.PathLike,
-    lock: str | os.PathLike,
-    source_names: Sequence[str],
+    sources: Mapping[str, Mapping],
+    mirror_dirs: Sequence[str],
+    cache_dir: str,
     config: Mapping,
     info: Mapping,
     version: str,
@@ -130,7 +132,9 @@ def build_release(
         splits: split name → (split table Parquet, leakage report JSON).
         card: ``html``, ``json``, ``heatmap`` → the dataset card's files.
         pair_stats: the parser's stats (cleaning counts) of the base dataset.
-        lock: the run's ``sources.lock.json``; ``source_names``: the sources of this dataset.
+        sources: the config entries of the dataset's sources; ``mirror_dirs``, ``cache_dir``:
+            where they are. Their lock records (without the local mirror path) are the
+            release's ``sources.lock.json``, the same as in the run's lock.
         config: the config sections that built it (written as ``config.yaml``).
         info: ``homepage``, ``citation``, ``license`` of the release (config ``release``; each
             may be None: no homepage, a generic citation, "the sources' own terms").
@@ -143,7 +147,7 @@ def build_release(
 
     Raises:
         ReleaseError: a split refers to a pair the table lacks, or a pair's sequence is missing.
-        LockError: the lock does not cover a source of the dataset.
+        LockError: a source of the dataset is on no disk.
     """
     out_dir = Path(out_dir)
     if out_dir.exists():
@@ -160,8 +164,9 @@ def build_release(
             splits=splits,
             card=card,
             pair_stats=pair_stats,
-            lock=lock,
-            source_names=source_names,
+            sources=sources,
+            mirror_dirs=mirror_dirs,
+            cache_dir=cache_dir,
             config=config,
             info=info,
             version=version,
@@ -207,7 +212,13 @@ def _write_folder(root: Path, dataset: str, **kw) -> dict:
         split_tables[name] = split
     for key, rel in (("html", "card.html"), ("json", "card.json"), ("heatmap", "heatmap.png")):
         shutil.copyfile(kw["card"][key], root / rel)
-    lock = restrict_lock(kw["lock"], kw["source_names"], root / "sources.lock.json")
+    records = [
+        source_record(name, entry, mirror_dirs=kw["mirror_dirs"], cache_dir=kw["cache_dir"])
+        for name, entry in kw["sources"].items()
+    ]
+    for record in records:  # where the mirror was on the building machine is no provenance
+        record.pop("mirror")
+    lock = write_lock(records, root / "sources.lock.json")
     (root / "config.yaml").write_text(
         f"# The configuration sections that built {dataset} (rnainteract {kw['version']}).\n"
         + yaml.safe_dump(dict(kw["config"]), sort_keys=True)
@@ -220,8 +231,21 @@ def _write_folder(root: Path, dataset: str, **kw) -> dict:
     (root / "rebuild.yaml").write_text(rebuild_config(root, dataset, sorted(split_tables)))
     card = json.loads(Path(kw["card"]["json"]).read_text())
     pair_stats = json.loads(Path(kw["pair_stats"]).read_text())
+    info = {k: v for k, v in kw["info"].items() if v}
+    info.setdefault("citation", f"{dataset}, rebuilt by rnainteract {kw['version']}")
+    info.setdefault("license", "the sources' own terms apply (see Collection process)")
     (root / "README.md").write_text(
-        datasheet(dataset, table, card, pair_stats, lock["sources"], kw["config"], split_tables)
+        datasheet(
+            dataset,
+            table,
+            card,
+            pair_stats,
+            lock["sources"],
+            kw["config"],
+            split_tables,
+            license=info["license"],
+            citation=info["citation"],
+        )
     )
     description = (
         f"{dataset}: {len(table)} RNA-protein pairs ({int((table.label == 1).sum())} positive, "
@@ -237,7 +261,6 @@ def _write_folder(root: Path, dataset: str, **kw) -> dict:
         for p in root.rglob("*")
         if p.is_file() and str(p.relative_to(root)) not in {rel for rel, _, _ in tables.values()}
     )
-    info = {k: v for k, v in kw["info"].items() if v}
     record_sets = {"pairs": ("pairs.parquet", table)} | {
         f"split_{name}": (f"splits/{name}.tsv", split) for name, split in split_tables.items()
     }
@@ -247,8 +270,8 @@ def _write_folder(root: Path, dataset: str, **kw) -> dict:
         description=description,
         version=kw["version"],
         url=info.get("homepage"),
-        cite_as=info.get("citation", f"{dataset}, rebuilt by rnainteract {kw['version']}"),
-        license_text=info.get("license", "The sources' own terms apply (README.md, Sources)."),
+        cite_as=info["citation"],
+        license_text=info["license"],
         record_sets=record_sets,
         files=[*other, "pairs.tsv.gz"],
     )
@@ -264,6 +287,8 @@ def _write_folder(root: Path, dataset: str, **kw) -> dict:
         files=[*other, "croissant.json"],
         sources=sources,
         homepage=info.get("homepage"),
+        license_text=info["license"],
+        citation=info["citation"],
     )
     write_json(package, root / "datapackage.json")
     files = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
@@ -281,7 +306,9 @@ def rebuild_config(root: Path, dataset: str, split_names: Sequence[str]) -> str:
     sources for the pair table, the FASTA files and the split tables (at ``<dataset>/...``
     under a mirror directory, with their SHA-256), and a dataset ``<dataset>_release`` that
     reads them with parser ``pairs_tsv``, keeps the given negatives and uses the release's
-    splits (``given_splits``)."""
+    splits (``given_splits``). The sources' URLs are ``file:///path/to/<dataset>/<file>``
+    placeholders: a release is published as one archive, so a mirror directory must hold the
+    unpacked folder."""
     name = f"{dataset}_release"
     files = {"pairs": "pairs.tsv.gz", "rna_fasta": "rna.fasta", "protein_fasta": "proteins.fasta"}
     files |= {f"split_{s}": f"splits/{s}.tsv" for s in split_names}
@@ -301,12 +328,15 @@ def rebuild_config(root: Path, dataset: str, split_names: Sequence[str]) -> str:
     }
     snippet = {"sources": sources, "datasets": {name: entry}}
     return (
-        f"# Rebuild {dataset} from this release: put the folder holding it first in\n"
-        "# mirror_dirs (the sources' `path` is relative to it), then e.g.\n"
-        f"#   snakemake --cores 2 --configfile {dataset}/rebuild.yaml \\\n"
-        f'#     --config \'mirror_dirs=["<folder holding {dataset}>", "../shared/data"]\' \\\n'
+        f"# Rebuild {dataset} from this release (dataset {name}): merge this file into your\n"
+        "# config and put the folder that holds this release folder first in mirror_dirs (the\n"
+        "# sources' `path` is relative to it), from the rnainteract checkout, e.g.\n"
+        f"#   snakemake --cores 2 --configfile /path/to/{dataset}/rebuild.yaml \\\n"
+        f'#     --config \'mirror_dirs=["/path/to", "../shared/data"]\' \\\n'
         f"#     results/predictions/{name}/random/rpiseq_rf.parquet\n"
-        "# (the Rfam/Pfam sources named in sources.lock.json must be there too).\n"
+        "# The Rfam/Pfam files named in sources.lock.json must be reachable as usual. The\n"
+        "# negatives are the released ones (negatives: given); columns of generated negatives\n"
+        "# (negative_side, negative_tier) are not rebuilt.\n"
         + yaml.safe_dump(snippet, sort_keys=True)
     )
 
@@ -355,8 +385,11 @@ def verify_release(path: str | os.PathLike) -> dict:
     path = Path(path)
     if path.is_file() and path.name.endswith((".tar.gz", ".tgz")):
         with tempfile.TemporaryDirectory() as tmp:
-            with tarfile.open(path) as tar:
-                tar.extractall(tmp, filter="data")
+            try:
+                with tarfile.open(path) as tar:
+                    tar.extractall(tmp, filter="data")  # no links or paths out of tmp
+            except (tarfile.TarError, OSError, EOFError) as err:
+                raise ReleaseError(f"{path}: not a readable .tar.gz: {err}") from None
             roots = [p for p in Path(tmp).iterdir() if p.is_dir()]
             if len(roots) != 1:
                 raise ReleaseError(f"{path}: expected one folder in the archive, found {roots}")
@@ -364,10 +397,19 @@ def verify_release(path: str | os.PathLike) -> dict:
     if not (path / SUMS).is_file():
         raise ReleaseError(f"{path}: no {SUMS}; is it a release folder?")
     problems = _check_sums(path)
-    problems += _check_datapackage(path)
-    n_pairs, croissant_problems = _check_croissant(path)
-    problems += croissant_problems
-    problems += _check_rebuild(path)
+    n_pairs = 0
+    for name, check in (
+        ("datapackage.json", _check_datapackage),
+        ("croissant.json", _check_croissant),
+        ("rebuild.yaml", _check_rebuild),
+    ):
+        try:
+            found = check(path)
+        except (ValueError, KeyError, TypeError, AttributeError, OSError) as err:
+            found = [f"{name}: cannot be read: {type(err).__name__}: {err}"]
+        if name == "croissant.json" and isinstance(found, tuple):
+            n_pairs, found = found
+        problems += found
     if problems:
         raise ReleaseError(f"{path}: release does not verify:\n  " + "\n  ".join(problems))
     n_files = len((path / SUMS).read_text().splitlines())

@@ -229,34 +229,41 @@ def read_given_split(path: str | os.PathLike, table: pd.DataFrame) -> pd.DataFra
         Long-format split: ``pair_index`` (int64), ``fold`` (int16), ``partition`` (str).
 
     Raises:
-        ValueError: a missing column, a partition other than train/test, a pair the dataset
-            lacks (file, line and ids named), or a dataset with a pair listed twice.
+        ValueError: a missing column; a row whose partition is not train/test, whose fold is
+            not an integer, that repeats a pair within a fold, that names a pair the dataset
+            lacks, or whose label differs from the dataset's (file, line and pair named); or a
+            dataset with a pair listed twice.
     """
-    given = pd.read_csv(path, sep="\t", dtype={"rna_id": str, "protein_id": str})
+    given = pd.read_csv(
+        path, sep="\t", dtype=str, keep_default_na=False, na_values=[], skip_blank_lines=False
+    )
     missing = [c for c in GIVEN_SPLIT_COLUMNS if c not in given.columns]
     if missing:
         raise ValueError(f"{path}: split table lacks column(s) {missing}")
-    bad = ~given.partition.isin(["train", "test"])
-    if bad.any():
-        row = int(bad.to_numpy().argmax())
-        raise ValueError(
-            f"{path}: line {row + 2}: partition {given.partition.iloc[row]!r} is not train/test"
-        )
+
+    def fail(bad: pd.Series, what: str) -> None:
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            pair = f"({given.rna_id.iloc[row]}, {given.protein_id.iloc[row]})"
+            raise ValueError(f"{path}: line {row + 2}: pair {pair}: {what}")
+
+    fail(~given.partition.isin(["train", "test"]), "partition is not train/test")
+    fail(~given.fold.str.fullmatch(r"\d+"), "fold is not a non-negative integer")
+    fail(given.duplicated(["fold", "rna_id", "protein_id"]), "listed twice in one fold")
     key = pd.MultiIndex.from_frame(table[["rna_id", "protein_id"]])
     if key.has_duplicates:
-        raise ValueError(f"{path}: the dataset lists a pair twice; rows cannot be matched")
+        first = key[key.duplicated()][0]
+        raise ValueError(f"{path}: the dataset lists pair {first} twice; rows cannot be matched")
     position = key.get_indexer(pd.MultiIndex.from_frame(given[["rna_id", "protein_id"]]))
-    if (position < 0).any():
-        row = int((position < 0).argmax())
-        raise ValueError(
-            f"{path}: line {row + 2}: pair ({given.rna_id.iloc[row]}, "
-            f"{given.protein_id.iloc[row]}) is not in the dataset"
-        )
+    fail(pd.Series(position < 0), "not in the dataset")
+    if "label" in given.columns:
+        labels = table.label.to_numpy()[position].astype(str)
+        fail(pd.Series(given.label.to_numpy() != labels), "label differs from the dataset's")
     split = pd.DataFrame(
         {
             "pair_index": table.index.to_numpy()[position].astype(np.int64),
-            "fold": given.fold.to_numpy().astype(np.int16),
-            "partition": given.partition.astype(str).to_numpy(),
+            "fold": given.fold.astype(np.int16).to_numpy(),
+            "partition": given.partition.to_numpy(),
         }
     )
     return split.sort_values(["fold", "pair_index"], kind="stable").reset_index(drop=True)

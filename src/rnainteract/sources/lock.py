@@ -13,27 +13,54 @@ file's modification time, UTC; ``null`` for a mirror copy).
 A run given ``--config lock=<file>`` checks every source it uses against that lock before any
 job runs (:func:`check_lock`, called by ``workflow/rules/common.smk``): a file whose bytes differ
 is an error naming the source, the file and both hashes; a source the lock does not cover, or a
-weight file present on one side only, is an error too. A source not yet on disk gets the lock's
-SHA-256 as its expected checksum, so that the download is checked against it
-(:func:`lock_checksums`). Sequences fetched from web services (RNAInter's NCBI/UniProt/Ensembl
-ids) are not files and are not covered; their per-id caches are (``rnainter.cache_dir``).
+weight file present on one side only, is an error too. A source not yet on disk is downloaded and
+checked against the lock's SHA-256 by rule ``download_source`` (:func:`locked_sha256`; the config
+is not changed, so no rule's parameters change with a lock). Sequences fetched from web services
+(RNAInter's NCBI/UniProt/Ensembl ids) are not files and are not covered.
+
+This module uses the standard library only: the workflow imports it while planning the DAG, also
+in a bare Snakemake environment and in every cluster job (contract ``light-planning``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-
-from rnainteract.io.files import sha256_file, write_json
 
 LOCK_VERSION = 1
 
 
 class LockError(ValueError):
     """A source's bytes differ from the lock a run was given, or the lock does not cover it."""
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file's bytes (read in 1 MiB chunks)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write_json(obj: object, path: str | os.PathLike) -> None:
+    """Indented, key-sorted JSON written atomically (temporary file beside it, then rename)."""
+    final = Path(path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(json.dumps(obj, indent=2, sort_keys=True) + "\n")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, final)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def resolve(
@@ -102,7 +129,7 @@ def source_record(
 def write_lock(records: Iterable[Mapping], path: str | os.PathLike) -> dict:
     """Write the lock (``{"lock_version", "sources": {name: record}}``, sorted) atomically."""
     lock = {"lock_version": LOCK_VERSION, "sources": {r["name"]: dict(r) for r in records}}
-    write_json(lock, path)
+    _write_json(lock, path)
     return lock
 
 
@@ -127,19 +154,6 @@ def read_lock(path: str | os.PathLike) -> dict[str, dict]:
     return lock["sources"]
 
 
-def restrict_lock(lock_path: str | os.PathLike, names: Iterable[str], out: str | os.PathLike):
-    """Write the part of a lock that covers ``names`` (a release's sources) to ``out``.
-
-    Raises:
-        LockError: a name the lock does not cover.
-    """
-    records = read_lock(lock_path)
-    missing = [n for n in names if n not in records]
-    if missing:
-        raise LockError(f"lock file {lock_path} does not cover source(s) {missing}")
-    return write_lock([records[n] for n in names], out)
-
-
 def check_lock(
     lock_path: str | os.PathLike,
     sources: Mapping[str, Mapping],
@@ -147,21 +161,22 @@ def check_lock(
     *,
     mirror_dirs: Iterable[str],
     cache_dir: str,
-    verify: bool = True,
-) -> dict[str, str]:
-    """Check the sources a run uses against a lock, before any job runs.
+    random_init: bool = True,
+) -> list[str]:
+    """Check the sources a run uses against a lock, before any job runs (the workflow calls it
+    in its main process; cluster jobs, which re-read the workflow, do not hash again).
 
     Args:
         lock_path: the lock (``--config lock=<file>``).
         sources: the config's ``sources`` section.
         used: the sources the run uses, name → kind (``data``/``weights``).
         mirror_dirs, cache_dir: where the workflow looks for them.
-        verify: hash the files on disk (``False`` in a cluster job, which re-reads the workflow:
-            the main process has checked them; the lock's checksums are still returned).
+        random_init: ``embedding.allow_random_init``: a missing weight file makes its embedder
+            random-init (else the run downloads it).
 
     Returns:
-        Name → the lock's SHA-256 of every used source that is not on disk yet (to be
-        downloaded): the download rule checks the file against it.
+        The used sources not on disk yet: rule ``download_source`` fetches them and checks each
+        against the lock's SHA-256 (:func:`locked_sha256`).
 
     Raises:
         LockError: naming every source that breaks the lock: a file whose SHA-256 differs (the
@@ -170,7 +185,7 @@ def check_lock(
     """
     lock = read_lock(lock_path)
     mirror_dirs = list(mirror_dirs)
-    problems, expected = [], {}
+    problems, to_download = [], []
     for name, kind in used.items():
         record = lock.get(name)
         if record is None:
@@ -183,18 +198,18 @@ def check_lock(
         if declared and locked and declared.lower() != locked.lower():
             problems.append(f"source {name!r}: config sha256 {declared} but the lock has {locked}")
         if where == "missing":
-            if locked is None:
+            if locked is None and kind == "weights" and random_init:
                 continue  # weights absent in both runs: the same random-init embedder
-            if kind == "weights":
+            if locked is None:
+                problems.append(f"source {name!r}: the lock records no sha256 for it")
+            elif kind == "weights" and random_init:
                 problems.append(
                     f"source {name!r}: the lock has weight file {entry['path']} (sha256 "
                     f"{locked}) but no mirror or cache holds it; this run would use "
                     "random-init weights"
                 )
             else:
-                expected[name] = locked
-            continue
-        if not verify:
+                to_download.append(name)
             continue
         actual = sha256_file(path)
         if locked is None:
@@ -209,14 +224,16 @@ def check_lock(
             )
     if problems:
         raise LockError(f"sources differ from lock file {lock_path}:\n  " + "\n  ".join(problems))
-    return expected
+    return to_download
 
 
-def lock_checksums(config: dict, expected: Mapping[str, str]) -> None:
-    """Set the lock's SHA-256 as the expected checksum of sources still to be downloaded (in
-    place), so that rule ``download_source`` refuses other bytes."""
-    for name, sha in expected.items():
-        config["sources"][name]["sha256"] = sha
+def locked_sha256(lock_path: str | os.PathLike | None, name: str) -> str | None:
+    """The SHA-256 a lock records for source ``name`` (``None`` without a lock or a record):
+    rule ``download_source`` checks a download against it when the config has none."""
+    if not lock_path:
+        return None
+    record = read_lock(lock_path).get(name)
+    return None if record is None else record.get("sha256")
 
 
 def write_source_lock(
