@@ -131,24 +131,18 @@ def datapackage(
     root = Path(root)
     resources = []
     for resource_name, (rel, table, key) in tables.items():
-        path = root / rel
-        resources.append(
-            {
-                "name": resource_name,
-                "path": rel,
-                "type": "table",
-                "format": "tsv",
-                "compression": "gz" if rel.endswith(".gz") else None,
-                "mediatype": "text/tab-separated-values",
-                "encoding": "utf-8",
-                "dialect": {"delimiter": "\t"},
-                "bytes": path.stat().st_size,
-                "hash": f"sha256:{sha256_file(path)}",
-                "schema": table_schema(table, primary_key=key),
-            }
-        )
-        if resources[-1]["compression"] is None:
-            del resources[-1]["compression"]
+        resource = _file_resource(root, rel) | {  # bytes and hash as for any file
+            "name": resource_name,
+            "type": "table",
+            "format": "tsv",
+            "mediatype": "text/tab-separated-values",
+            "encoding": "utf-8",
+            "dialect": {"delimiter": "\t"},
+            "schema": table_schema(table, primary_key=key),
+        }
+        if rel.endswith(".gz"):
+            resource["compression"] = "gz"
+        resources.append(resource)
     resources += [_file_resource(root, rel) for rel in files]
     package = {
         "name": name,

@@ -49,7 +49,7 @@ import yaml
 from rnainteract.dataset.datasheet import datasheet
 from rnainteract.dataset.descriptors import croissant, datapackage
 from rnainteract.io.fasta import read_fasta, write_fasta
-from rnainteract.io.files import atomic_path, sha256_file, write_json
+from rnainteract.io.files import _current_umask, atomic_path, sha256_file, write_json
 from rnainteract.sources.lock import source_record, write_lock
 
 log = logging.getLogger(__name__)
@@ -172,19 +172,13 @@ def build_release(
             version=version,
             workflow_dir=workflow_dir,
         )
-        os.chmod(tmp, 0o777 & ~_umask())
+        os.chmod(tmp, 0o777 & ~_current_umask())  # mkdtemp makes 0700
         os.replace(tmp, out_dir)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
     write_tarball(out_dir, out_tarball)
     return summary
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _write_folder(root: Path, dataset: str, **kw) -> dict:
@@ -396,24 +390,21 @@ def verify_release(path: str | os.PathLike) -> dict:
             return verify_release(roots[0])
     if not (path / SUMS).is_file():
         raise ReleaseError(f"{path}: no {SUMS}; is it a release folder?")
-    problems = _check_sums(path)
-    n_pairs = 0
-    for name, check in (
-        ("datapackage.json", _check_datapackage),
-        ("croissant.json", _check_croissant),
-        ("rebuild.yaml", _check_rebuild),
-    ):
-        try:
-            found = check(path)
-        except (ValueError, KeyError, TypeError, AttributeError, OSError) as err:
-            found = [f"{name}: cannot be read: {type(err).__name__}: {err}"]
-        if name == "croissant.json" and isinstance(found, tuple):
-            n_pairs, found = found
-        problems += found
+    problems = _check_sums(path) + _readable("datapackage.json", _check_datapackage, path)
+    n_pairs, found = _check_croissant(path)
+    problems += found + _readable("rebuild.yaml", _check_rebuild, path)
     if problems:
         raise ReleaseError(f"{path}: release does not verify:\n  " + "\n  ".join(problems))
     n_files = len((path / SUMS).read_text().splitlines())
     return {"files": n_files, "datapackage": "valid", "croissant": "valid", "pairs": n_pairs}
+
+
+def _readable(name: str, check, root: Path) -> list[str]:
+    """``check(root)``'s problems, or one naming ``name`` when it cannot be read."""
+    try:
+        return check(root)
+    except (ValueError, KeyError, TypeError, AttributeError, OSError) as err:
+        return [f"{name}: cannot be read: {type(err).__name__}: {err}"]
 
 
 def _check_rebuild(root: Path) -> list[str]:
@@ -463,19 +454,23 @@ def _check_datapackage(root: Path) -> list[str]:
     ] + [f"datapackage.json: {err.type}: {err.message}" for err in report.errors]
 
 
-def _check_croissant(root: Path) -> tuple[int, list[str]]:
-    import mlcroissant as mlc
-
-    if not (root / "croissant.json").is_file():
-        return 0, ["croissant.json: missing"]
-    jsonld = json.loads((root / "croissant.json").read_text())
+def _check_croissant_files(root: Path) -> list[str]:
     problems = []
-    for entry in jsonld.get("distribution", []):
+    for entry in json.loads((root / "croissant.json").read_text()).get("distribution", []):
         file = root / entry["contentUrl"]
         if not file.is_file():
             problems.append(f"croissant.json: {entry['contentUrl']} missing")
         elif sha256_file(file) != entry.get("sha256"):
             problems.append(f"croissant.json: {entry['contentUrl']}: sha256 differs")
+    return problems
+
+
+def _check_croissant(root: Path) -> tuple[int, list[str]]:
+    import mlcroissant as mlc
+
+    if not (root / "croissant.json").is_file():
+        return 0, ["croissant.json: missing"]
+    problems = _readable("croissant.json", _check_croissant_files, root)
     if problems:
         return 0, problems
     try:

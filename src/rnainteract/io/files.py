@@ -17,9 +17,10 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # annotations only: the source lock imports this module while planning
+    import pandas as pd
 
 CHUNK_BYTES = 1 << 20
 

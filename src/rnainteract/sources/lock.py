@@ -18,49 +18,26 @@ checked against the lock's SHA-256 by rule ``download_source`` (:func:`locked_sh
 is not changed, so no rule's parameters change with a lock). Sequences fetched from web services
 (RNAInter's NCBI/UniProt/Ensembl ids) are not files and are not covered.
 
-This module uses the standard library only: the workflow imports it while planning the DAG, also
-in a bare Snakemake environment and in every cluster job (contract ``light-planning``).
+This module (and :mod:`rnainteract.io.files`, which it uses) needs the standard library only: the
+workflow imports it while planning the DAG, also in a bare Snakemake environment (contract
+``light-planning``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+
+from rnainteract.io.files import sha256_file, write_json
 
 LOCK_VERSION = 1
 
 
 class LockError(ValueError):
     """A source's bytes differ from the lock a run was given, or the lock does not cover it."""
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    """Hex SHA-256 of a file's bytes (read in 1 MiB chunks)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _write_json(obj: object, path: str | os.PathLike) -> None:
-    """Indented, key-sorted JSON written atomically (temporary file beside it, then rename)."""
-    final = Path(path)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(json.dumps(obj, indent=2, sort_keys=True) + "\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, final)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def resolve(
@@ -129,7 +106,7 @@ def source_record(
 def write_lock(records: Iterable[Mapping], path: str | os.PathLike) -> dict:
     """Write the lock (``{"lock_version", "sources": {name: record}}``, sorted) atomically."""
     lock = {"lock_version": LOCK_VERSION, "sources": {r["name"]: dict(r) for r in records}}
-    _write_json(lock, path)
+    write_json(lock, path)
     return lock
 
 
