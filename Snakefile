@@ -13,6 +13,7 @@ include: "workflow/rules/inputs_ppi.smk"
 include: "workflow/rules/inputs_mirna.smk"
 include: "workflow/rules/inputs_rbp.smk"
 include: "workflow/rules/inputs_rnainter.smk"
+include: "workflow/rules/inputs_final.smk"
 include: "workflow/rules/sources.smk"
 include: "workflow/rules/rnainter.smk"
 include: "workflow/rules/annotate.smk"
@@ -27,6 +28,7 @@ include: "workflow/rules/mirna.smk"
 include: "workflow/rules/rbp.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/release.smk"
+include: "workflow/rules/final.smk"
 
 
 report: report_text()

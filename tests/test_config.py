@@ -209,7 +209,7 @@ CONDA_PACKAGES = {
     "pyhmmer": "pyhmmer", "scipy": "scipy", "torch": "pytorch", "transformers": "transformers",
     "esm": "fair-esm", "multimolecule": "multimolecule", "xgboost": "py-xgboost",
     "optuna": "optuna", "shap": "shap", "RNA": "viennarna", "isal": "python-isal",
-    "frictionless": "frictionless", "mlcroissant": "mlcroissant",
+    "frictionless": "frictionless", "mlcroissant": "mlcroissant", "skops": "skops",
 }  # fmt: skip
 BINARY_PACKAGES = {"cd-hit-est": "cd-hit", "mmseqs": "mmseqs2", "cmscan": "infernal",
                    "cmpress": "infernal", "hmmscan": "hmmer"}  # fmt: skip

@@ -68,7 +68,13 @@ BAD_REFERENCES = [
     ("rbp.models.cnn_x", {"views": ["rna"]}, "rbp.models.cnn_x: names starting cnn_"),
     ("targets.rbp", ["nope"], "targets.rbp names 'nope', not under rbp.tasks"),
     ("embedders.rnafm.weights", {"model.safetensors": "nope"}, "embedders.rnafm.weights.model"),
-]
+    ("targets.final", {"rpi369": ["esm2_dpm"]}, "targets.final: model 'esm2_dpm' (kind esm2_dpm)"),
+    ("targets.final", {"rpi1807_rnainteract": ["xrpi"]}, "targets.final.rpi1807_rnainteract names"),
+    ("external.npinter_to_rpi488.test", "nope", "external.npinter_to_rpi488.test names unknown"),
+    ("external.npinter_to_rpi488.models", ["ae_rf"], "external.npinter_to_rpi488.models: model"),
+    ("predict.queries", {"q": {"rna": "a", "protein": "b", "models": ["rpi369/ae_rf"]}},
+     "predict.queries.q.models names 'rpi369/ae_rf'; it must be <dataset>/<model> of targets"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("path", "value", "message"), BAD_REFERENCES)
@@ -219,6 +225,25 @@ def test_final_targets_follow_the_enabled_branches(config):
     )
 
 
+def test_final_models_external_sets_and_queries_are_targets(config):
+    targets = cfg.final_targets(config)
+    cards = [t for t in targets if t.startswith("results/final/")]
+    assert len(cards) == 5 * 4 and "results/final/npinter/rpiseq_rf/card.json" in cards
+    assert cfg.EXTERNAL_METRICS in targets
+    assert set(cfg.external_score_files(config)) == {
+        (name, model)
+        for name in ("npinter_to_rpi488", "rpi2241_to_rpi369")
+        for model in ("rpiseq_rf", "rpiseq_svm", "ipminer", "xrpi")
+    }
+    config["predict"]["queries"] = {
+        "mine": {"rna": "r.fa.gz", "protein": "p.fa.gz", "models": ["npinter/rpiseq_rf"]}
+    }
+    cfg.check_config(config)
+    assert "results/predict/mine/npinter.rpiseq_rf.tsv" in cfg.final_targets(config)
+    config["external"], config["targets"]["final"] = {}, {}
+    assert not any("final" in t or "external" in t for t in cfg.final_targets(config))
+
+
 def test_rnainter_steps_and_services(config):
     steps = dict(cfg.rnainter_row_steps(config))
     assert steps["categories"]["exclude_rna_categories"] == ["mRNA", "unknown", "unspecified"]
@@ -245,7 +270,10 @@ def test_the_config_names_agree_with_the_layers_they_name():
     }
     assert cfg.RBP_VIEWS == list(VIEW_NAMES)
     assert cfg.SOURCE_CACHE == CACHE_DIR
-    from rnainteract.config.checks import ENSEMBL_MAX_BATCH, SERVICE_OPTIONS
+    from rnainteract.config.checks import ENSEMBL_MAX_BATCH, FINAL_KINDS, SERVICE_OPTIONS
+    from rnainteract.models.persist import FORMATS
+
+    assert set(FINAL_KINDS) == set(FORMATS)
     from rnainteract.sources.seqclients import http
 
     assert ENSEMBL_MAX_BATCH == http.ENSEMBL_MAX_POST_IDS

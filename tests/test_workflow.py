@@ -86,6 +86,10 @@ def test_default_dry_run_plans_every_benchmark(tmp_path, shared_data):
         ("train_mmfa", 2),  # mmfa, mmfa_ma (paper.yaml adds the three double views)
         ("evaluate_multilabel", 5),
         ("summarize_multilabel", 1),
+        ("final_model", 20),  # targets.final: 5 benchmarks x 4 feature models
+        ("model_card", 20),
+        ("external_overlap", 2),  # npinter -> rpi488, rpi2241 -> rpi369
+        ("external_scores", 8),
     ):
         assert any(line.split() == [rule, str(count)] for line in out.splitlines()), (rule, out)
 
@@ -179,6 +183,62 @@ def test_tiny_run_outputs_follow_the_contract(tiny_run):
     assert (row.dataset, row.n_rows_read, row.n_pairs, row.n_positive) == ("tiny", 72, 72, 36)
     assert (row.n_rna, row.n_proteins, row.n_rna_families, row.n_protein_clans) == (18, 18, 6, 6)
     assert (row.n_rna_rfam, row.n_proteins_pfam_clan) == (3, 3)
+
+
+def test_final_models_external_sets_and_predictions(tiny_run, tmp_path):
+    """The final models score the external set as the rule wrote it, read back from disk and
+    through `rnainteract predict` (gzipped FASTA and pair list) and rule predict_query alike."""
+    import gzip
+
+    from rnainteract.cli import main
+    from rnainteract.tasks.external import EXTERNAL_COLUMNS
+    from rnainteract.tasks.final import load_final
+
+    workdir, config = tiny_run
+    external = pd.read_csv(workdir / "results/summary/external_metrics.tsv", sep="\t")
+    assert list(external.columns) == EXTERNAL_COLUMNS
+    assert set(external.model) == {"rpiseq_rf", "xrpi"}
+    # tiny_rnainteract has tiny's molecules: every test pair is of class both_seen
+    assert set(external.overlap_class) == {"all", "both_seen"}
+    assert (external.n_test == 36 + 72).all() and (external.n_positive == 36).all()
+    folder = workdir / "results/final/tiny/rpiseq_rf"
+    card = json.loads((folder / "card.json").read_text())
+    assert {r["split"] for r in card["cross_validation"]} == {
+        "random", "rna_family", "protein_cold", "both_cold"
+    }  # fmt: skip
+    assert card["n_pairs"] == 72 and card["seed"] == 0 and card["params"] == {"n_estimators": 25}
+    scores = pd.read_parquet(workdir / "results/external/tiny_to_rnainteract/rpiseq_rf.parquet")
+    model = load_final(folder)
+    features = [pd.read_parquet(workdir / f"results/features/tiny/{name}.parquet")
+                for name in ("rna_kmer4", "protein_ctriad3")]  # fmt: skip
+    again, _ = model.score_features(*features, scores, chunk_pairs=10, threads=2)
+    assert np.array_equal(again, scores.score.to_numpy())
+    for name in ("rna", "proteins"):
+        text = (workdir / f"results/sequences/tiny/{name}.fasta").read_bytes()
+        (tmp_path / f"{name}.fa.gz").write_bytes(gzip.compress(text))
+    listed = scores[["rna_id", "protein_id"]].to_csv(sep="\t", index=False).encode()
+    (tmp_path / "pairs.tsv.gz").write_bytes(gzip.compress(listed))
+    query = [str(tmp_path / f) for f in ("rna.fa.gz", "proteins.fa.gz", "pairs.tsv.gz")]
+    out = tmp_path / "cli.tsv"
+    assert main(["predict", "--model", str(folder), "--rna", query[0], "--protein", query[1],
+                 "--pairs", query[2], "-o", str(out)]) == 0  # fmt: skip
+    table = pd.read_csv(out, sep="\t", comment="#")
+    merged = scores.merge(table, on=["rna_id", "protein_id"], suffixes=("", "_cli"))
+    assert len(merged) == len(scores) == len(table)
+    assert np.array_equal(merged.score.to_numpy(), merged.score_cli.to_numpy())
+    assert set(table.expected_auroc) == {card["expected_auroc"]["both_seen"]["auroc"]}
+    cfg = yaml.safe_load(config.read_text())
+    cfg["predict"] = {"queries": {"q": {"rna": query[0], "protein": query[1], "pairs": query[2],
+                                        "models": ["tiny/rpiseq_rf"]}}}  # fmt: skip
+    changed = tmp_path / "predict.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    target = "results/predict/q/tiny.rpiseq_rf.tsv"
+    jobs = planned_jobs(snakemake("-n", "--configfile", str(changed), workdir=workdir).stdout)
+    assert {rule: n for rule, n in jobs.items() if not rule.endswith(":")} == {
+        "predict_query": 1, "all": 1
+    }  # fmt: skip
+    snakemake("--cores", "2", target, "--configfile", str(changed), workdir=workdir)
+    assert (workdir / target).read_bytes() == out.read_bytes()
 
 
 def test_rerun_plans_nothing(tiny_run):

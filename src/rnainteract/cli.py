@@ -32,6 +32,58 @@ def _verify_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _predict(args: argparse.Namespace) -> int:
+    from rnainteract.io.files import TextFileError
+    from rnainteract.io.sequences import SequenceError
+    from rnainteract.tasks.predict import PredictError, predict
+
+    try:
+        table = predict(
+            args.model,
+            args.rna,
+            args.protein,
+            args.out,
+            pairs=args.pairs,
+            max_pairs=args.max_pairs,
+            chunk_pairs=args.chunk_pairs,
+            identity_threshold=args.identity_threshold,
+            threads=args.threads,
+        )
+    except (PredictError, SequenceError, TextFileError, FileNotFoundError, KeyError) as err:
+        print(f"rnainteract predict: {err}", file=sys.stderr)
+        return 1
+    n_top = int((table.decision == 1).sum())
+    print(
+        f"rnainteract predict: {len(table)} pairs scored -> {args.out} "
+        f"({n_top} predicted interacting)"
+    )
+    return 0
+
+
+PREDICT_HELP = """\
+Score RNA-protein pairs with a final model trained by the workflow.
+
+A final model lives in results/final/<dataset>/<model>/ (written by `snakemake`, config
+targets.final): for example results/final/npinter/rpiseq_rf. Give it your RNAs and proteins as
+FASTA files (plain or gzipped, .gz). Without --pairs every RNA is paired with every protein
+(refused above --max-pairs); with --pairs only the listed pairs are scored (a tab-separated file
+rna_id<TAB>protein_id, plain or gzipped, header optional; ids as in the FASTA headers).
+
+The output (tab-separated, best pairs first) has one row per pair:
+  score, rank            the model's score (higher = more likely interacting) and its rank
+  decision               1 if the score passes the model's own threshold
+  nearest_train_rna/protein and rna/protein_identity
+                         the most similar training molecule (MMseqs2) and its identity
+  overlap_class          both_seen / rna_unseen / protein_unseen / both_unseen: whether each
+                         partner resembles a training molecule (identity >= threshold)
+  cold_split, expected_auroc
+                         the cross-validation split that matches that class and the model's
+                         AUROC there: how far to trust the score. A pair of unseen molecules
+                         gets the both_cold AUROC, often far below the random one.
+Lines starting with # name the model, its training data and any warning.
+"""
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line parser (``rnainteract --help``)."""
     main_parser = argparse.ArgumentParser(
@@ -51,6 +103,45 @@ def parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("release", help="release folder or .tar.gz")
     verify.set_defaults(func=_verify_release)
+    pred = sub.add_parser(
+        "predict",
+        help="score new RNA-protein pairs with a final model",
+        description=PREDICT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    pred.add_argument(
+        "--model", required=True, help="final model folder: results/final/<dataset>/<model>"
+    )
+    pred.add_argument("--rna", required=True, help="RNA FASTA file (plain or .gz)")
+    pred.add_argument("--protein", required=True, help="protein FASTA file (plain or .gz)")
+    pred.add_argument("--pairs", help="pairs to score: rna_id<TAB>protein_id (default: all x all)")
+    pred.add_argument("-o", "--out", required=True, help="output table (TSV)")
+    pred.add_argument(
+        "--max-pairs",
+        type=int,
+        default=1_000_000,
+        help="refuse more pairs than this (default: %(default)s)",
+    )
+    pred.add_argument(
+        "--chunk-pairs",
+        type=int,
+        default=100_000,
+        help="pairs scored at a time; lower it to save memory (default: %(default)s)",
+    )
+    pred.add_argument(
+        "--identity-threshold",
+        type=float,
+        default=0.8,
+        help="identity from which a molecule counts as seen in training "
+        "(the workflow's splits.identity_threshold; default: %(default)s)",
+    )
+    pred.add_argument(
+        "--threads",
+        type=int,
+        default=2,
+        help="threads scoring the pairs; the scores do not depend on it (default: %(default)s)",
+    )
+    pred.set_defaults(func=_predict)
     return main_parser
 
 

@@ -29,6 +29,83 @@ MOLECULES = ("rna", "protein")
 IDENTITY_COLUMNS = ["query", "target", "identity"]
 
 
+def _search(
+    query: str | os.PathLike,
+    target: str | os.PathLike,
+    *,
+    molecule: str,
+    sensitivity: float,
+    max_seqs: int,
+) -> pd.DataFrame:
+    """``mmseqs easy-search`` of ``query`` against ``target`` on one thread: ``query``,
+    ``target``, ``nident``, ``qlen``, ``tlen`` per reported alignment."""
+    with tempfile.TemporaryDirectory() as tmp:
+        hits = Path(tmp) / "hits.m8"
+        cmd = ["mmseqs", "easy-search", str(query), str(target), str(hits), str(Path(tmp) / "w")]
+        cmd += ["--search-type", "3" if molecule == "rna" else "1", "-s", str(sensitivity)]
+        if molecule == "rna":
+            cmd += ["-k", "7"]
+        # keep every prefilter candidate: with the default cap of 300 per query, which hits
+        # survive depends on thread timing, and the table differed between identical runs
+        cmd += ["--max-seqs", str(max(300, max_seqs))]
+        cmd += ["-a", "--format-output", "query,target,nident,qlen,tlen"]
+        cmd += ["--threads", "1", "-v", "1"]
+        run_tool(cmd)
+        return pd.read_csv(
+            hits,
+            sep="\t",
+            header=None,
+            names=["query", "target", "nident", "qlen", "tlen"],
+            dtype={"query": str, "target": str},
+        )
+
+
+def _identity(raw: pd.DataFrame) -> pd.Series:
+    """``nident / min(qlen, tlen)`` in [0, 1], float32."""
+    return (raw.nident / np.minimum(raw.qlen, raw.tlen)).clip(0, 1).astype(np.float32)
+
+
+def nearest_targets(
+    query: str | os.PathLike,
+    target: str | os.PathLike,
+    *,
+    molecule: str,
+    sensitivity: float = 5.7,
+) -> pd.DataFrame:
+    """For every record of ``query``, its most identical record of ``target`` (MMseqs2, the
+    identity of :func:`pairwise_identity`): the applicability domain of a model trained on
+    ``target``'s sequences.
+
+    Returns:
+        One row per query id in file order: ``query``, ``nearest`` (the target id, null when
+        MMseqs2 reports no alignment), ``identity`` (float32; 0 without an alignment). Ties go
+        to the target id first in sort order.
+
+    Raises:
+        ToolError: mmseqs missing or failing, or ids in its output that are not in the files.
+        ValueError: unknown molecule.
+    """
+    if molecule not in MOLECULES:
+        raise ValueError(f"molecule must be one of {MOLECULES}, got {molecule!r}")
+    query_ids = list(read_fasta(query))
+    target_ids = set(read_fasta(target))
+    raw = _search(
+        query, target, molecule=molecule, sensitivity=sensitivity, max_seqs=len(target_ids)
+    )
+    unknown = (set(raw["query"]) - set(query_ids)) | (set(raw["target"]) - target_ids)
+    if unknown:
+        raise ToolError(f"mmseqs returned ids not in {query} / {target}: {sorted(unknown)[:5]}")
+    hits = pd.DataFrame(
+        {"query": raw["query"], "nearest": raw["target"], "identity": _identity(raw)}
+    )
+    hits = hits.sort_values(["query", "identity", "nearest"], ascending=[True, False, True])
+    best = hits.drop_duplicates("query").set_index("query")
+    out = pd.DataFrame({"query": query_ids})
+    out["nearest"] = out["query"].map(best["nearest"])
+    out["identity"] = out["query"].map(best["identity"]).fillna(0).astype(np.float32)
+    return out
+
+
 def pairwise_identity(
     fasta: str | os.PathLike,
     out: str | os.PathLike,
@@ -56,30 +133,12 @@ def pairwise_identity(
     if molecule not in MOLECULES:
         raise ValueError(f"molecule must be one of {MOLECULES}, got {molecule!r}")
     ids = set(read_fasta(fasta))
-    with tempfile.TemporaryDirectory() as tmp:
-        hits = Path(tmp) / "hits.m8"
-        cmd = ["mmseqs", "easy-search", str(fasta), str(fasta), str(hits), str(Path(tmp) / "w")]
-        cmd += ["--search-type", "3" if molecule == "rna" else "1", "-s", str(sensitivity)]
-        if molecule == "rna":
-            cmd += ["-k", "7"]
-        # keep every prefilter candidate: with the default cap of 300 per query, which hits
-        # survive depends on thread timing, and the table differed between identical runs
-        cmd += ["--max-seqs", str(max(300, len(ids)))]
-        cmd += ["-a", "--format-output", "query,target,nident,qlen,tlen"]
-        cmd += ["--threads", "1", "-v", "1"]
-        run_tool(cmd)
-        raw = pd.read_csv(
-            hits,
-            sep="\t",
-            header=None,
-            names=["query", "target", "nident", "qlen", "tlen"],
-            dtype={"query": str, "target": str},
-        )
+    raw = _search(fasta, fasta, molecule=molecule, sensitivity=sensitivity, max_seqs=len(ids))
     unknown = (set(raw["query"]) | set(raw["target"])) - ids
     if unknown:
         raise ToolError(f"mmseqs returned ids not in {fasta}: {sorted(unknown)[:5]}")
     raw = raw[raw["query"] != raw["target"]]
-    identity = (raw.nident / np.minimum(raw.qlen, raw.tlen)).clip(0, 1).astype(np.float32)
+    identity = _identity(raw)
     both = pd.concat(
         [
             pd.DataFrame({"query": raw["query"], "target": raw["target"], "identity": identity}),

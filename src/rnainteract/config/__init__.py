@@ -19,13 +19,18 @@ produces: the sources used, the releases, rule ``all``), :mod:`.checks` (:func:`
 from rnainteract.config.checks import ConfigError, check_config
 from rnainteract.config.outputs import (
     ANNOTATION_SOURCES,
+    EXTERNAL_METRICS,
     RELEASE_SECTIONS,
     REPORT_INTRO,
     SOURCE_LOCK,
     dataset_sources,
+    external_score_files,
+    final_model_dir,
+    final_models,
     final_targets,
     importance_figures,
     metric_files,
+    predict_outputs,
     pretrained_tables,
     release_config,
     release_datasets,
@@ -85,6 +90,11 @@ from rnainteract.config.queries import (
 
 __all__ = [
     "ANNOTATION_SOURCES",
+    "EXTERNAL_METRICS",
+    "external_score_files",
+    "final_model_dir",
+    "final_models",
+    "predict_outputs",
     "ConfigError",
     "EXCLUDED_RNA_CATEGORIES",
     "MIRNA_SPLITS",

@@ -6,7 +6,12 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 
-from rnainteract.config.queries import RNAINTER_SEQUENCE_SERVICES, embedding_molecule
+from rnainteract.config.outputs import final_models
+from rnainteract.config.queries import (
+    RNAINTER_SEQUENCE_SERVICES,
+    embedding_molecule,
+    model_datasets,
+)
 from rnainteract.models.registry import MODEL_FEATURES, is_embedding_view, model_views
 
 
@@ -22,6 +27,9 @@ SERVICE_OPTIONS = {
 """Options each sequence service accepts under ``rnainter.services.<service>`` (a copy of
 :func:`rnainteract.sources.seqclients.http.resolve_options`'s, which imports Biopython and
 requests; a test checks they agree)."""
+FINAL_KINDS = ("rpiseq_rf", "rpiseq_svm", "xrpi", "ipminer")
+"""Model kinds that can be final models (a copy of the keys of
+:data:`rnainteract.models.persist.FORMATS`; a test checks they agree)."""
 ENSEMBL_MAX_BATCH = 50
 """Ensembl REST ``POST /sequence/id`` takes at most 50 ids ("Maximum POST size"; copy of
 ``seqclients.http.ENSEMBL_MAX_POST_IDS``)."""
@@ -91,6 +99,7 @@ def check_config(config: Mapping) -> None:
         )
     for name, spec in models.items():
         _check_model(config, name, spec)
+    _check_final(config)
     _check_ppi(config)
     _check_mirna(config)
     _check_rbp(config)
@@ -141,6 +150,53 @@ def _check_model(config: Mapping, name: str, spec: Mapping) -> None:
             f"models.{name}.datasets names unknown {dataset!r}"
             + _known(config["datasets"], dataset),
         )
+
+
+def _check_final_model(config: Mapping, where: str, dataset: str, model: str) -> None:
+    datasets, models = config["datasets"], config["models"]
+    _check(dataset in datasets, f"{where} names unknown dataset {dataset!r}" + _known(datasets))
+    _check(model in models, f"{where} names unknown model {model!r}" + _known(models, model))
+    kind = models[model]["kind"]
+    _check(
+        kind in FINAL_KINDS,
+        f"{where}: model {model!r} (kind {kind}) cannot be a final model; final models are the "
+        f"feature models {list(FINAL_KINDS)} (view models need embeddings of new molecules)",
+    )
+
+
+def _check_final(config: Mapping) -> None:
+    """``targets.final`` (each needs its cross-validation row for the card), ``external`` and
+    ``predict`` (each model a final model of ``targets.final``)."""
+    t = config["targets"]
+    final = set(final_models(config))
+    for dataset, model in final:
+        _check_final_model(config, "targets.final", dataset, model)
+        _check(
+            dataset in t["datasets"]
+            and model in t["models"]
+            and dataset in model_datasets(config, model),
+            f"targets.final.{dataset} names {model!r}, but metrics.tsv has no cross-validation "
+            f"row for it on {dataset} (its model card reports one): add {dataset} to "
+            f"targets.datasets (and to models.{model}.datasets if set) and {model} to "
+            "targets.models",
+        )
+    for name, spec in config.get("external", {}).items():
+        for role in ("train", "test"):
+            _check(
+                spec[role] in config["datasets"],
+                f"external.{name}.{role} names unknown dataset {spec[role]!r}"
+                + _known(config["datasets"], spec[role]),
+            )
+        for model in spec["models"]:
+            _check_final_model(config, f"external.{name}.models", spec["train"], model)
+    for name, spec in config.get("predict", {}).get("queries", {}).items():
+        for item in spec["models"]:
+            dataset, _, model = item.partition("/")
+            _check(
+                (dataset, model) in final,
+                f"predict.queries.{name}.models names {item!r}; it must be <dataset>/<model> of "
+                "targets.final" + _known([f"{d}/{m}" for d, m in sorted(final)], item),
+            )
 
 
 def _check_services(config: Mapping) -> None:

@@ -187,9 +187,45 @@ def pretrained_tables(config: Mapping) -> list[str]:
     return tables + (["results/summary/ppi_metrics.tsv"] if config["targets"].get("ppi") else [])
 
 
+# --------------------------------------------------------------------------------------------
+# final models, external test sets, predictions
+
+EXTERNAL_METRICS = "results/summary/external_metrics.tsv"
+
+
+def final_models(config: Mapping) -> list[tuple[str, str]]:
+    """``(dataset, model)`` of ``targets.final`` (``{dataset: [models]}``), in config order."""
+    return [(d, m) for d, models in config["targets"].get("final", {}).items() for m in models]
+
+
+def final_model_dir(dataset: str, model: str) -> str:
+    """The folder of a final model (rule ``final_model``)."""
+    return f"results/final/{dataset}/{model}"
+
+
+def external_score_files(config: Mapping) -> dict[tuple[str, str], str]:
+    """``{(external set, model): scores file}`` of the ``external:`` section."""
+    return {
+        (name, model): f"results/external/{name}/{model}.parquet"
+        for name, spec in config.get("external", {}).items()
+        for model in spec["models"]
+    }
+
+
+def predict_outputs(config: Mapping) -> list[str]:
+    """The prediction tables of ``predict.queries`` (one per query × ``<dataset>/<model>``)."""
+    queries = config.get("predict", {}).get("queries", {})
+    return [
+        f"results/predict/{name}/{'.'.join(model.split('/'))}.tsv"
+        for name, spec in queries.items()
+        for model in spec["models"]
+    ]
+
+
 def final_targets(config: Mapping) -> list[str]:
     """The files of rule ``all``: summary tables, figures, leakage reports, dataset cards, the
-    source lock, the releases (``targets.release``), and those of the enabled side branches."""
+    source lock, the releases (``targets.release``), the final models' cards, the external
+    metrics and the predictions, and those of the enabled side branches."""
     t = config["targets"]
     rbp = rbp_tasks(config)
     return [
@@ -219,4 +255,7 @@ def final_targets(config: Mapping) -> list[str]:
         *(["results/pairs/rnainter.parquet"] if t.get("rnainter") else []),
         SOURCE_LOCK,
         *[f"results/release/{d}.tar.gz" for d in release_datasets(config)],
+        *[f"{final_model_dir(d, m)}/card.json" for d, m in final_models(config)],
+        *([EXTERNAL_METRICS] if config.get("external") else []),
+        *predict_outputs(config),
     ]

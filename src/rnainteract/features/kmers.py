@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -81,13 +82,25 @@ def feature_size(feature_set: str) -> int:
 
 
 def feature_table(fasta: str | os.PathLike, feature_set: str) -> pd.DataFrame:
-    """Compute a feature set for every record of a FASTA file.
+    """Compute a feature set for every record of a FASTA file (:func:`feature_frame`).
+
+    Raises:
+        ValueError: unknown feature set.
+        SequenceError: an unreadable FASTA file (:func:`rnainteract.io.fasta.read_fasta`).
+    """
+    if feature_set not in FEATURE_SETS:
+        raise ValueError(f"unknown feature set {feature_set!r}; known: {sorted(FEATURE_SETS)}")
+    return feature_frame(read_fasta(fasta), feature_set)
+
+
+def feature_frame(records: Mapping[str, str], feature_set: str) -> pd.DataFrame:
+    """Compute a feature set for ``{id: sequence}`` (canonical letters: upper case, U for RNA).
 
     Each k-mer length is normalized on its own (sums to 1 per length).
 
     Returns:
         DataFrame with ``id`` then one float32 column per k-mer (named ``<set>:<k-mer>``), the
-        k-mer lengths in increasing order.
+        k-mer lengths in increasing order; rows in the order of ``records``.
 
     Raises:
         ValueError: unknown feature set.
@@ -95,7 +108,6 @@ def feature_table(fasta: str | os.PathLike, feature_set: str) -> pd.DataFrame:
     if feature_set not in FEATURE_SETS:
         raise ValueError(f"unknown feature set {feature_set!r}; known: {sorted(FEATURE_SETS)}")
     _, alphabet, ks, transform = FEATURE_SETS[feature_set]
-    records = read_fasta(fasta)
     sequences = [transform(seq) if transform else seq for seq in records.values()]
     matrix = (
         np.stack(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from Bio.SeqIO.FastaIO import SimpleFastaParser
 
-from rnainteract.io.files import atomic_path, open_text
+from rnainteract.io.files import atomic_path, open_text, text_errors
 from rnainteract.io.sequences import SequenceError, normalize_id
 
 
@@ -48,8 +48,14 @@ def iter_fasta(path: str | os.PathLike, *, allow_empty: bool = False) -> Iterato
         SequenceError: no records (empty file), text before the first ``>``, a record with an
             empty header, or (unless ``allow_empty``) an empty sequence; each names the file and
             the record.
+        TextFileError: a binary or non-UTF-8 file, a truncated or corrupt gzip/zip stream.
         FileNotFoundError: ``path`` does not exist.
     """
+    with text_errors(path):
+        yield from _records(path, allow_empty)
+
+
+def _records(path, allow_empty: bool) -> Iterator[FastaRecord]:
     with open_text(path) as handle:
         first = next((line.strip() for line in handle if line.strip()), None)
         if first is None:

@@ -15,6 +15,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -112,3 +113,24 @@ def open_text(path: str | os.PathLike):
             raise ValueError(f"{path}: the zip archive holds no file")
         return io.TextIOWrapper(archive.open(members[0]), encoding="utf-8")
     return open(path)
+
+
+class TextFileError(ValueError):
+    """A user's text file cannot be read as text: binary, not UTF-8, or a truncated or corrupt
+    gzip/zip stream (the message names the file)."""
+
+
+@contextlib.contextmanager
+def text_errors(path: str | os.PathLike) -> Iterator[None]:
+    """Turn the decoding errors of reading ``path`` (opened with :func:`open_text`) into a
+    :class:`TextFileError` that names the file, instead of a bare ``UnicodeDecodeError`` or
+    ``EOFError``; use it around the whole read."""
+    try:
+        yield
+    except UnicodeDecodeError as err:
+        raise TextFileError(
+            f"{path}: not a UTF-8 text file (undecodable byte at offset {err.start} of a "
+            "read block); a binary file or another encoding?"
+        ) from None
+    except (EOFError, gzip.BadGzipFile, zlib.error, zipfile.BadZipFile) as err:
+        raise TextFileError(f"{path}: truncated or corrupt compressed file ({err})") from None

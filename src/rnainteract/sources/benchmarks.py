@@ -36,7 +36,14 @@ from pathlib import Path
 import pandas as pd
 
 from rnainteract.io.fasta import read_fasta, write_fasta
-from rnainteract.io.files import open_text, write_json, write_parquet, write_tsv
+from rnainteract.io.files import (
+    TextFileError,
+    open_text,
+    text_errors,
+    write_json,
+    write_parquet,
+    write_tsv,
+)
 from rnainteract.io.sequences import (
     AlphabetReport,
     SequenceError,
@@ -79,16 +86,13 @@ def _label(raw: str, path: Path, line_no: int) -> int:
 def _data_lines(path: Path, *, header: bool) -> list[tuple[int, list[str]]]:
     lines = []
     try:
-        with open_text(path) as handle:  # plain or gzipped
+        with text_errors(path), open_text(path) as handle:  # plain or gzipped
             for line_no, line in enumerate(handle, start=1):
                 if not line.strip():
                     continue
                 lines.append((line_no, line.rstrip("\r\n").split("\t")))
-    except UnicodeDecodeError as err:
-        raise PairFileError(
-            f"{path}: not a UTF-8 text file (byte {err.start} of line {len(lines) + 1} or "
-            "later); a binary file or another encoding?"
-        ) from None
+    except TextFileError as err:  # binary, not UTF-8, truncated gzip
+        raise PairFileError(str(err)) from None
     if header:
         lines = lines[1:]
     if not lines:

@@ -1,0 +1,165 @@
+"""Fitted models on disk in safe formats: never pickle or joblib, which run code when loaded.
+
+* scikit-learn estimators (RPISeq-RF, RPISeq-SVM): skops (``model.skops``), loaded with an
+  explicit allowlist of types (:data:`SKOPS_TRUSTED`); a file naming any other type is refused;
+* XGBoost (XRPI): XGBoost's own JSON model format (``model.json``);
+* IPMiner: its torch modules as state dicts (``weights.pt``, read with
+  ``torch.load(weights_only=True)``) and its scikit-learn parts (scaler, forests, stacking
+  regression) with skops (``model.skops``); the modules are rebuilt from the parameters.
+
+Every format reproduces the fitted model's scores exactly (``tests/test_final.py``).
+
+Models that read embeddings (view models) are not saved here: scoring a new molecule with them
+needs its embedding, which only the workflow's embedding rules compute (README "Trained models").
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rnainteract.io.files import atomic_path
+from rnainteract.models.registry import MODEL_FEATURES, build_model
+
+#: How each model kind is stored (kinds not named here cannot be saved).
+FORMATS = {
+    "rpiseq_rf": "skops",
+    "rpiseq_svm": "skops",
+    "xrpi": "xgboost-json",
+    "ipminer": "torch-state-dict+skops",
+}
+#: The only non-builtin types a skops file may hold beyond skops' own default-trusted ones
+#: (scikit-learn's estimators and numpy arrays): a tree's internal structure.
+SKOPS_TRUSTED = frozenset({"sklearn.tree._tree.Tree"})
+
+
+class ModelFormatError(ValueError):
+    """A saved model cannot be read safely (names the file and the reason)."""
+
+
+def saveable(kind: str) -> bool:
+    """Whether models of ``kind`` can be saved and loaded (:data:`FORMATS`)."""
+    return kind in FORMATS
+
+
+def _require(kind: str) -> None:
+    if kind not in FORMATS:
+        raise ValueError(
+            f"model kind {kind!r} cannot be saved as a final model: only the feature models "
+            f"{sorted(FORMATS)} (view models need embeddings of every new molecule)"
+        )
+
+
+def _dump_skops(obj, path: Path) -> None:
+    import skops.io as sio
+
+    with atomic_path(path) as tmp:
+        sio.dump(obj, tmp)
+
+
+def _load_skops(path: Path):
+    import skops.io as sio
+
+    untrusted = sio.get_untrusted_types(file=path)
+    refused = sorted(set(untrusted) - SKOPS_TRUSTED)
+    if refused:
+        raise ModelFormatError(f"{path}: refusing to load types outside the allowlist: {refused}")
+    return sio.load(path, trusted=list(untrusted))
+
+
+def save_model(model, kind: str, folder: str | os.PathLike) -> list[str]:
+    """Write a fitted model of ``kind`` into ``folder`` (created); each file atomically.
+
+    Returns:
+        The names of the files written (relative to ``folder``).
+
+    Raises:
+        ValueError: ``kind`` has no safe format (:data:`FORMATS`).
+    """
+    _require(kind)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fmt = FORMATS[kind]
+    if fmt == "skops":
+        _dump_skops(model, folder / "model.skops")
+        return ["model.skops"]
+    if fmt == "xgboost-json":
+        with atomic_path(folder / "model.json") as tmp:
+            model.save_model(str(tmp) + ".json")  # XGBoost picks the format by the extension
+            os.replace(str(tmp) + ".json", tmp)
+        return ["model.json"]
+    import torch
+
+    weights = {
+        "pre_rna": [e.state_dict() for e in model.pre_rna_],
+        "pre_protein": [e.state_dict() for e in model.pre_protein_],
+        "tuner": model.tuner_.state_dict(),
+    }
+    with atomic_path(folder / "weights.pt") as tmp:
+        torch.save(weights, tmp)
+    parts = {"scaler": model.scaler_, "forests": model.forests_, "stack": model.stack_}
+    _dump_skops(parts, folder / "model.skops")
+    return ["weights.pt", "model.skops"]
+
+
+def load_model(folder: str | os.PathLike, kind: str, params: dict, *, seed: int):
+    """Read back a model written by :func:`save_model` (``params`` and ``seed`` as it was
+    built with; they rebuild IPMiner's modules).
+
+    Raises:
+        ValueError: ``kind`` has no safe format.
+        ModelFormatError: a skops file with a type outside :data:`SKOPS_TRUSTED`.
+        FileNotFoundError: a model file is missing.
+    """
+    _require(kind)
+    folder = Path(folder)
+    fmt = FORMATS[kind]
+    if fmt == "skops":
+        return _load_skops(folder / "model.skops")
+    if fmt == "xgboost-json":
+        model = build_model(kind, params, seed=seed)
+        model.load_model(str(folder / "model.json"))
+        return model
+    return _load_ipminer(folder, params, seed=seed)
+
+
+def _load_ipminer(folder: Path, params: dict, *, seed: int):
+    import numpy as np
+    import torch
+    from torch import nn
+
+    from rnainteract.models.classic.ipminer import _Branch, _FineTuner
+
+    model = build_model("ipminer", params, seed=seed)
+    parts = _load_skops(folder / "model.skops")
+    weights = torch.load(folder / "weights.pt", weights_only=True)
+    model.scaler_, model.forests_, model.stack_ = parts["scaler"], parts["forests"], parts["stack"]
+    model.classes_ = np.array([0, 1])
+    n_protein = int(model.scaler_.n_features_in_) - model.n_rna_features
+
+    def encoders(n_in: int, states: list) -> list[nn.Module]:
+        widths = [n_in, *model.hidden]
+        layers = []
+        for (a, b), state in zip(zip(widths[:-1], widths[1:], strict=True), states, strict=True):
+            layer = nn.Sequential(nn.Linear(a, b), nn.Sigmoid())
+            layer.load_state_dict(state)
+            layers.append(layer.eval())
+        return layers
+
+    model.pre_rna_ = encoders(model.n_rna_features, weights["pre_rna"])
+    model.pre_protein_ = encoders(n_protein, weights["pre_protein"])
+    width = model.hidden[-1]
+    model.tuner_ = _FineTuner(
+        _Branch(encoders(model.n_rna_features, weights["pre_rna"]), width, model.dropout),
+        _Branch(encoders(n_protein, weights["pre_protein"]), width, model.dropout),
+        width,
+    )
+    model.tuner_.load_state_dict(weights["tuner"])
+    model.tuner_.eval()
+    return model
+
+
+def model_feature_sets(kind: str) -> tuple[str, str]:
+    """The (RNA, protein) feature sets a saveable model reads."""
+    _require(kind)
+    return MODEL_FEATURES[kind]
