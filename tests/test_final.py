@@ -233,7 +233,9 @@ def test_predict_reads_gzipped_queries_and_matches_the_model(toy, tmp_path):
     query_rna = {"q1": rna["R01"].replace("U", "T").lower(), "q2": _random_seq(
         np.random.default_rng(1), "ACGU", 60)}  # fmt: skip
     _gz(tmp_path / "r.fa.gz", "".join(f">{k} query\n{v}\n" for k, v in query_rna.items()))
-    _gz(tmp_path / "p.fa.gz", f">x1\n{proteins['P01']}\n>x2\n{proteins['P02']}\n")
+    # UniProt headers (MMseqs2 would cut them to P69905) and an id pandas reads as missing
+    x1, x2 = "sp|P69905|HBA_HUMAN", "NA"
+    _gz(tmp_path / "p.fa.gz", f">{x1} alpha\n{proteins['P01']}\n>{x2}\n{proteins['P02']}\n")
     out = tmp_path / "out.tsv"
     assert main(["predict", "--model", str(folder), "--rna", str(tmp_path / "r.fa.gz"),
                  "--protein", str(tmp_path / "p.fa.gz"), "-o", str(out)]) == 0  # fmt: skip
@@ -244,21 +246,22 @@ def test_predict_reads_gzipped_queries_and_matches_the_model(toy, tmp_path):
     assert table.score.is_monotonic_decreasing
     model = load_final(folder)
     canonical = {"q1": rna["R01"], "q2": query_rna["q2"]}
-    expected, _ = model.score_pairs(
-        canonical, {"x1": proteins["P01"], "x2": proteins["P02"]}, table
-    )
+    table = table.fillna({"protein_id": "NA"})
+    expected, _ = model.score_pairs(canonical, {x1: proteins["P01"], x2: proteins["P02"]}, table)
     assert np.array_equal(table.score.to_numpy(), expected)
+    assert (table[table.protein_id == x1].nearest_train_protein == "P01").all()
+    assert (table[table.protein_id == x2].nearest_train_protein == "P02").all()
     q1 = table[table.rna_id == "q1"]
     assert (q1.nearest_train_rna == "R01").all() and (q1.rna_identity == 1).all()
     assert set(q1.overlap_class) == {"both_seen"} and set(q1.expected_auroc) == {0.9}
     q2 = table[table.rna_id == "q2"].iloc[0]
     assert q2.overlap_class == "rna_unseen" and q2.cold_split == "rna_family"
     # a gzipped pair list scores only its pairs, the same scores
-    _gz(tmp_path / "pairs.tsv.gz", "rna_id\tprotein_id\nq2\tx1\n")
+    _gz(tmp_path / "pairs.tsv.gz", f"rna_id\tprotein_id\nq2\t{x1}\n")
     listed = predict(folder, tmp_path / "r.fa.gz", tmp_path / "p.fa.gz", tmp_path / "one.tsv",
                      pairs=tmp_path / "pairs.tsv.gz")  # fmt: skip
     assert len(listed) == 1
-    same = table[(table.rna_id == "q2") & (table.protein_id == "x1")]
+    same = table[(table.rna_id == "q2") & (table.protein_id == x1)]
     assert listed.score.tolist() == same.score.tolist()
 
 
@@ -287,10 +290,21 @@ def test_unreadable_inputs_name_the_file_and_write_nothing(toy, tmp_path, proble
         max_pairs = 1
         match = "2 RNAs x 1 proteins = 2 pairs, more than max_pairs 1"
     out = tmp_path / "out.tsv"
+    before = sorted(tmp_path.iterdir())
     with pytest.raises((TextFileError, PredictError), match=match):
         predict(folder, rna, proteins, out, pairs=pairs, max_pairs=max_pairs)
     argv = ["predict", "--model", str(folder), "--rna", str(rna), "--protein", str(proteins),
             "--max-pairs", str(max_pairs), "-o", str(out)]  # fmt: skip
     assert main(argv + (["--pairs", str(pairs)] if pairs else [])) == 1
     assert match.split(":")[0] in capsys.readouterr().err
-    assert list(tmp_path.glob("out.tsv*")) == []  # nothing written, no temp file left
+    assert sorted(tmp_path.iterdir()) == before  # nothing written, no temp file left
+
+
+def test_a_truncated_gzipped_pair_table_of_a_dataset_is_named(tmp_path):
+    from rnainteract.sources.benchmarks import PairFileError, read_user_pairs
+
+    whole = gzip.compress(b"rna_id\tprotein_id\tlabel\n" + b"r1\tp1\t1\n" * 3000)
+    path = tmp_path / "pairs.tsv.gz"
+    path.write_bytes(whole[: len(whole) - 20])
+    with pytest.raises(PairFileError, match="pairs.tsv.gz: truncated or corrupt compressed file"):
+        read_user_pairs(path)

@@ -33,9 +33,8 @@ def _verify_release(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from rnainteract.io.files import TextFileError
-    from rnainteract.io.sequences import SequenceError
-    from rnainteract.tasks.predict import PredictError, predict
+    from rnainteract.io.tools import ToolError
+    from rnainteract.tasks.predict import predict
 
     try:
         table = predict(
@@ -49,7 +48,8 @@ def _predict(args: argparse.Namespace) -> int:
             identity_threshold=args.identity_threshold,
             threads=args.threads,
         )
-    except (PredictError, SequenceError, TextFileError, FileNotFoundError, KeyError) as err:
+    except (ValueError, ToolError, FileNotFoundError, KeyError) as err:
+        # PredictError, SequenceError, TextFileError, ModelFormatError are ValueErrors
         print(f"rnainteract predict: {err}", file=sys.stderr)
         return 1
     n_top = int((table.decision == 1).sum())
@@ -81,6 +81,7 @@ The output (tab-separated, best pairs first) has one row per pair:
                          AUROC there: how far to trust the score. A pair of unseen molecules
                          gets the both_cold AUROC, often far below the random one.
 Lines starting with # name the model, its training data and any warning.
+Needs MMseqs2 (`mmseqs`) on PATH for the nearest training molecules; install.sh installs it.
 """
 
 
@@ -131,9 +132,8 @@ def parser() -> argparse.ArgumentParser:
     pred.add_argument(
         "--identity-threshold",
         type=float,
-        default=0.8,
-        help="identity from which a molecule counts as seen in training "
-        "(the workflow's splits.identity_threshold; default: %(default)s)",
+        help="identity from which a molecule counts as seen in training (default: the "
+        "splits.identity_threshold the model was built with, 0.8 if that was null)",
     )
     pred.add_argument(
         "--threads",

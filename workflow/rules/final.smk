@@ -31,6 +31,7 @@ rule final_model:
         kind=get_model_kind,
         hyperparameters=get_model_params,
         seed=config["seeds"][0],
+        identity_threshold=config["splits"]["identity_threshold"],
     script:
         "../scripts/final_model.py"
 
@@ -149,6 +150,6 @@ rule predict_query:
     params:
         max_pairs=PREDICT.get("max_pairs", 1000000),
         chunk_pairs=PREDICT.get("chunk_pairs", 100000),
-        identity_threshold=config["splits"]["identity_threshold"] or 0.8,
+        identity_threshold=config["splits"]["identity_threshold"],
     script:
         "../scripts/predict_query.py"

@@ -20,4 +20,5 @@ with log_to(snakemake.log[0]):
         out_rna=snakemake.output.rna,
         out_proteins=snakemake.output.proteins,
         threads=snakemake.threads,
+        identity_threshold=snakemake.params.identity_threshold,
     )

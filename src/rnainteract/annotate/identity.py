@@ -14,12 +14,13 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from rnainteract.io.fasta import read_fasta
+from rnainteract.io.fasta import read_fasta, write_fasta
 from rnainteract.io.files import write_parquet
 from rnainteract.io.tools import ToolError, run_tool
 
@@ -57,6 +58,7 @@ def _search(
             header=None,
             names=["query", "target", "nident", "qlen", "tlen"],
             dtype={"query": str, "target": str},
+            keep_default_na=False,  # an id "NA" or "null" stays a string
         )
 
 
@@ -66,43 +68,60 @@ def _identity(raw: pd.DataFrame) -> pd.Series:
 
 
 def nearest_targets(
-    query: str | os.PathLike,
-    target: str | os.PathLike,
+    query: Mapping[str, str],
+    target: Mapping[str, str],
     *,
     molecule: str,
     sensitivity: float = 5.7,
 ) -> pd.DataFrame:
-    """For every record of ``query``, its most identical record of ``target`` (MMseqs2, the
-    identity of :func:`pairwise_identity`): the applicability domain of a model trained on
-    ``target``'s sequences.
+    """For every ``query`` sequence, its most identical ``target`` sequence (MMseqs2, the
+    identity of :func:`pairwise_identity`): the applicability domain of a model trained on the
+    ``target`` sequences.
+
+    The sequences go to MMseqs2 under positional names (``q0``, ``t0``, ...) and come back
+    under their own ids: MMseqs2 rewrites some ids (``sp|P69905|HBA_HUMAN`` becomes
+    ``P69905``), so any id a user's FASTA holds is kept as it is.
+
+    Args:
+        query, target: ``{id: sequence}``.
 
     Returns:
-        One row per query id in file order: ``query``, ``nearest`` (the target id, null when
-        MMseqs2 reports no alignment), ``identity`` (float32; 0 without an alignment). Ties go
-        to the target id first in sort order.
+        One row per query id in order: ``query``, ``nearest`` (the target id, null when MMseqs2
+        reports no alignment), ``identity`` (float32; 0 without an alignment). Ties go to the
+        target listed first.
 
     Raises:
-        ToolError: mmseqs missing or failing, or ids in its output that are not in the files.
+        ToolError: mmseqs missing or failing.
         ValueError: unknown molecule.
     """
     if molecule not in MOLECULES:
         raise ValueError(f"molecule must be one of {MOLECULES}, got {molecule!r}")
-    query_ids = list(read_fasta(query))
-    target_ids = set(read_fasta(target))
-    raw = _search(
-        query, target, molecule=molecule, sensitivity=sensitivity, max_seqs=len(target_ids)
-    )
-    unknown = (set(raw["query"]) - set(query_ids)) | (set(raw["target"]) - target_ids)
-    if unknown:
-        raise ToolError(f"mmseqs returned ids not in {query} / {target}: {sorted(unknown)[:5]}")
+    query_ids, target_ids = list(query), list(target)
+    out = pd.DataFrame({"query": query_ids, "nearest": None, "identity": np.float32(0)})
+    if not query_ids or not target_ids:
+        return out
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {}
+        for name, records in (("q", query), ("t", target)):
+            files[name] = Path(tmp) / f"{name}.fasta"
+            write_fasta({f"{name}{i}": seq for i, seq in enumerate(records.values())}, files[name])
+        raw = _search(
+            files["q"], files["t"], molecule=molecule, sensitivity=sensitivity,
+            max_seqs=len(target_ids),
+        )  # fmt: skip
     hits = pd.DataFrame(
-        {"query": raw["query"], "nearest": raw["target"], "identity": _identity(raw)}
+        {
+            "q": raw["query"].str[1:].astype(np.int64),
+            "t": raw["target"].str[1:].astype(np.int64),
+            "identity": _identity(raw),
+        }
     )
-    hits = hits.sort_values(["query", "identity", "nearest"], ascending=[True, False, True])
-    best = hits.drop_duplicates("query").set_index("query")
-    out = pd.DataFrame({"query": query_ids})
-    out["nearest"] = out["query"].map(best["nearest"])
-    out["identity"] = out["query"].map(best["identity"]).fillna(0).astype(np.float32)
+    hits = hits.sort_values(["q", "identity", "t"], ascending=[True, False, True])
+    best = hits.drop_duplicates("q").set_index("q")
+    positions = pd.Series(np.arange(len(query_ids)))
+    target_of = positions.map(best["t"])
+    out["nearest"] = [None if pd.isna(t) else target_ids[int(t)] for t in target_of]
+    out["identity"] = positions.map(best["identity"]).fillna(0).astype(np.float32).to_numpy()
     return out
 
 

@@ -105,14 +105,14 @@ def open_text(path: str | os.PathLike):
     with open(path, "rb") as raw:
         magic = raw.read(4)
     if magic[:2] == b"\x1f\x8b":
-        return gzip.open(path, "rt")
+        return gzip.open(path, "rt", encoding="utf-8")
     if magic == b"PK\x03\x04":
         archive = zipfile.ZipFile(path)
         members = [m for m in archive.infolist() if not m.is_dir()]
         if not members:
             raise ValueError(f"{path}: the zip archive holds no file")
         return io.TextIOWrapper(archive.open(members[0]), encoding="utf-8")
-    return open(path)
+    return open(path, encoding="utf-8")
 
 
 class TextFileError(ValueError):

@@ -85,8 +85,12 @@ def save_model(model, kind: str, folder: str | os.PathLike) -> list[str]:
         return ["model.skops"]
     if fmt == "xgboost-json":
         with atomic_path(folder / "model.json") as tmp:
-            model.save_model(str(tmp) + ".json")  # XGBoost picks the format by the extension
-            os.replace(str(tmp) + ".json", tmp)
+            named = Path(str(tmp) + ".json")  # XGBoost picks the format by the extension
+            try:
+                model.save_model(str(named))
+                os.replace(named, tmp)
+            finally:
+                named.unlink(missing_ok=True)
         return ["model.json"]
     import torch
 
@@ -104,7 +108,7 @@ def save_model(model, kind: str, folder: str | os.PathLike) -> list[str]:
 
 def load_model(folder: str | os.PathLike, kind: str, params: dict, *, seed: int):
     """Read back a model written by :func:`save_model` (``params`` and ``seed`` as it was
-    built with; they rebuild IPMiner's modules).
+    built with; they rebuild IPMiner's modules), set to one thread (``n_jobs=1``).
 
     Raises:
         ValueError: ``kind`` has no safe format.
@@ -115,12 +119,16 @@ def load_model(folder: str | os.PathLike, kind: str, params: dict, *, seed: int)
     folder = Path(folder)
     fmt = FORMATS[kind]
     if fmt == "skops":
-        return _load_skops(folder / "model.skops")
-    if fmt == "xgboost-json":
+        model = _load_skops(folder / "model.skops")
+    elif fmt == "xgboost-json":
         model = build_model(kind, params, seed=seed)
         model.load_model(str(folder / "model.json"))
-        return model
-    return _load_ipminer(folder, params, seed=seed)
+    else:
+        model = _load_ipminer(folder, params, seed=seed)
+    for estimator in [model, *[f for forests in getattr(model, "forests_", []) for f in forests]]:
+        if "n_jobs" in estimator.get_params():  # rows are parallelized by the caller
+            estimator.set_params(n_jobs=1)
+    return model
 
 
 def _load_ipminer(folder: Path, params: dict, *, seed: int):

@@ -23,6 +23,7 @@ import pandas as pd
 
 from rnainteract.annotate.identity import nearest_targets
 from rnainteract.evaluation.binary import binary_metrics
+from rnainteract.io.fasta import read_fasta
 from rnainteract.io.files import write_json, write_parquet, write_tsv
 from rnainteract.tasks.final import CLASS_SPLITS, load_final
 
@@ -117,11 +118,18 @@ def external_overlap(
     test = pd.read_parquet(test_pairs)
     train = pd.read_parquet(train_pairs)
     nearest = {}
-    for molecule, query, target in (
-        ("rna", test_rna, train_rna),
-        ("protein", test_proteins, train_proteins),
+    for molecule, query, target, column in (
+        ("rna", test_rna, train_rna, "rna_id"),
+        ("protein", test_proteins, train_proteins, "protein_id"),
     ):
-        hits = nearest_targets(query, target, molecule=molecule, sensitivity=sensitivity)
+        # only the molecules of the pairs: those the final models were trained on
+        queries, targets = read_fasta(query), read_fasta(target)
+        hits = nearest_targets(
+            {i: queries[i] for i in dict.fromkeys(test[column])},
+            {i: targets[i] for i in dict.fromkeys(train[column])},
+            molecule=molecule,
+            sensitivity=sensitivity,
+        )
         nearest[molecule] = hits.set_index("query")
     table = pd.DataFrame(
         {
@@ -181,9 +189,10 @@ def external_scores(
 
 
 def class_metrics(label: np.ndarray, score: np.ndarray, pred: np.ndarray) -> dict:
-    """:func:`binary_metrics` where both labels occur; with one label, AUROC/AUPRC/MCC are
-    NaN and precision/recall/F1 only where defined (recall: positives only), plus the counts
-    and score quartiles either way."""
+    """:func:`binary_metrics` where both labels occur. With one label: AUROC and AUPRC are NaN,
+    ``recall`` is the share of positives predicted interacting (NaN for negatives only) and
+    ``accuracy`` the share predicted right (for negatives only: the specificity); the other
+    metrics are left out. The counts and score quartiles come either way."""
     label, score, pred = np.asarray(label), np.asarray(score), np.asarray(pred)
     n_pos, n_neg = int((label == 1).sum()), int((label == 0).sum())
     q25, q50, q75 = np.quantile(score, [0.25, 0.5, 0.75]) if len(score) else (np.nan,) * 3

@@ -11,8 +11,9 @@ A final model's folder ``results/final/<dataset>/<model>/`` holds
 * ``card.json`` / ``card.md``: the model card, with the model's cross-validation results on every
   split regime of ``results/summary/metrics.tsv`` (what to expect on unseen families and clans).
 
-The cross-validation results come from the same params and seed; the final fit uses the
-dataset's every pair (no test part: its expected performance is the CV table).
+The cross-validation results come from the same params (averaged over every seed of ``seeds``);
+the final fit uses the first seed and every pair of the dataset (no test part: its expected
+performance is the CV table).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import logging
 import os
 import platform
 import shutil
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -86,6 +88,7 @@ def train_final_model(
     out_rna: str | os.PathLike,
     out_proteins: str | os.PathLike,
     threads: int = 1,
+    identity_threshold: float | None = None,
 ) -> dict:
     """Rule ``final_model``: fit ``kind`` with ``params`` and ``seed`` on every pair of the
     dataset table ``pairs`` and save it.
@@ -116,11 +119,14 @@ def train_final_model(
     model.fit(X, y)
     seconds = time.perf_counter() - start
     out_model = Path(out_model)
-    staging = out_model.with_name(f".{out_model.name}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    files = save_model(model, kind, staging)
-    shutil.rmtree(out_model, ignore_errors=True)
-    os.replace(staging, out_model)
+    out_model.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=out_model.parent, prefix=f".{out_model.name}."))
+    try:
+        files = save_model(model, kind, staging)
+        shutil.rmtree(out_model, ignore_errors=True)  # Snakemake removed it before the job
+        os.replace(staging, out_model)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     rna, proteins = read_fasta(rna_fasta), read_fasta(protein_fasta)
     write_fasta({i: rna[i] for i in sorted(set(table.rna_id))}, out_rna)
     write_fasta({i: proteins[i] for i in sorted(set(table.protein_id))}, out_proteins)
@@ -142,6 +148,7 @@ def train_final_model(
         "pretrained": None,
         "params": dict(params),
         "seed": int(seed),
+        "identity_threshold": identity_threshold,  # splits.identity_threshold: "seen" in predict
         **_threshold(kind),
         "fit_seconds": round(seconds, 2),
         "versions": _versions(),
@@ -219,7 +226,7 @@ def card_markdown(card: Mapping) -> str:
         f"{card['n_negative']} negative), {card['n_rna']} RNAs, {card['n_proteins']} proteins",
         f"- pair table SHA-256 `{card['pairs_sha256']}`",
         "",
-        "## Expected performance (cross-validation, same params and seed)",
+        "## Expected performance (cross-validation: same params, mean over the config's seeds)",
         "",
         "| split | AUROC | AUPRC | MCC | test pairs |",
         "|---|---|---|---|---|",
@@ -305,8 +312,10 @@ class FinalModel:
         Pairs go in chunks of ``chunk_pairs`` through one reused ``(chunk_pairs, n_features)``
         float32 buffer (4 bytes x 599 features x 100,000 pairs = 240 MB for RPISeq); each chunk
         is cut into ``threads`` row blocks scored in parallel threads (the models release the
-        GIL). A pair's score does not depend on ``threads`` or ``chunk_pairs``: rows are scored
-        independently, each by the single-threaded model.
+        GIL). Rows are scored independently by the model loaded with one thread
+        (:func:`rnainteract.models.persist.load_model`), so a forest's, SVM's or booster's score
+        does not depend on ``threads`` or ``chunk_pairs``; IPMiner's torch layers may differ in
+        the last bits between batch sizes.
 
         Raises:
             KeyError: a pair's RNA or protein has no feature row.

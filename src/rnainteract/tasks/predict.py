@@ -20,16 +20,15 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from rnainteract.annotate.identity import nearest_targets
-from rnainteract.io.fasta import read_fasta, write_fasta
+from rnainteract.io.fasta import read_fasta
 from rnainteract.io.files import atomic_path, open_text, text_errors
 from rnainteract.io.sequences import AlphabetReport, normalize_id, normalize_sequence
 from rnainteract.tasks.external import overlap_class
@@ -37,6 +36,9 @@ from rnainteract.tasks.final import expected_auroc, load_final, training_sequenc
 
 log = logging.getLogger(__name__)
 
+#: Identity from which a query molecule counts as seen when the model's workflow ran with
+#: ``splits.identity_threshold: null`` (families and clusters only, which a query lacks).
+DEFAULT_IDENTITY = 0.8
 #: Largest all-vs-all product scored unless ``max_pairs`` says otherwise.
 DEFAULT_MAX_PAIRS = 1_000_000
 PREDICT_COLUMNS = [
@@ -128,13 +130,6 @@ def query_pairs(
     return table
 
 
-def _nearest(query: Mapping[str, str], train_fasta: Path, molecule: str) -> pd.DataFrame:
-    with tempfile.TemporaryDirectory() as tmp:
-        fasta = Path(tmp) / "query.fasta"
-        write_fasta(query, fasta)
-        return nearest_targets(fasta, train_fasta, molecule=molecule).set_index("query")
-
-
 def predict(
     model_folder: str | os.PathLike,
     rna_fasta: str | os.PathLike,
@@ -144,7 +139,7 @@ def predict(
     pairs: str | os.PathLike | None = None,
     max_pairs: int = DEFAULT_MAX_PAIRS,
     chunk_pairs: int = 100_000,
-    identity_threshold: float = 0.8,
+    identity_threshold: float | None = None,
     threads: int = 1,
 ) -> pd.DataFrame:
     """Score a query with a final model and write the table of the module docstring (TSV,
@@ -152,8 +147,9 @@ def predict(
 
     Args:
         model_folder: ``results/final/<dataset>/<model>``.
-        identity_threshold: identity from which a query molecule counts as seen
-            (``splits.identity_threshold``).
+        identity_threshold: identity from which a query molecule counts as seen (``None``:
+            the ``splits.identity_threshold`` the model's workflow ran with, recorded in its
+            ``training.json``; :data:`DEFAULT_IDENTITY` where that was null).
         chunk_pairs, threads: pairs scored at a time, and threads scoring each chunk
             (:meth:`rnainteract.tasks.final.FinalModel.score_features`; the scores do not
             depend on either).
@@ -165,6 +161,11 @@ def predict(
         PredictError, SequenceError, TextFileError: as the readers above.
         FileNotFoundError: not a final model's folder.
     """
+    if shutil.which("mmseqs") is None:
+        raise PredictError(
+            "mmseqs (MMseqs2) is not on PATH: it finds each query's nearest training molecule "
+            "(install.sh installs it; conda: envs/models.yaml)"
+        )
     model = load_final(model_folder)
     rna, rna_report = read_query_sequences(rna_fasta, "rna")
     proteins, protein_report = read_query_sequences(protein_fasta, "protein")
@@ -172,22 +173,27 @@ def predict(
     score, decision = model.score_pairs(
         rna, proteins, table, chunk_pairs=chunk_pairs, threads=threads
     )
-    train_rna, train_proteins = training_sequences(model_folder)
-    near_rna = _nearest({i: rna[i] for i in dict.fromkeys(table.rna_id)}, train_rna, "rna")
-    near_protein = _nearest(
-        {i: proteins[i] for i in dict.fromkeys(table.protein_id)}, train_proteins, "protein"
-    )
+    train_rna, train_proteins = (read_fasta(p) for p in training_sequences(model_folder))
+    near_rna = nearest_targets(
+        {i: rna[i] for i in dict.fromkeys(table.rna_id)}, train_rna, molecule="rna"
+    ).set_index("query")
+    near_protein = nearest_targets(
+        {i: proteins[i] for i in dict.fromkeys(table.protein_id)}, train_proteins,
+        molecule="protein",
+    ).set_index("query")  # fmt: skip
     table["score"] = score
     table["decision"] = decision
-    table["nearest_train_rna"] = table.rna_id.map(near_rna["nearest"])
-    table["rna_identity"] = table.rna_id.map(near_rna["identity"]).astype(float).round(3)
-    table["nearest_train_protein"] = table.protein_id.map(near_protein["nearest"])
-    table["protein_identity"] = (
-        table.protein_id.map(near_protein["identity"]).astype(float).round(3)
-    )
+    if identity_threshold is None:
+        identity_threshold = model.record.get("identity_threshold") or DEFAULT_IDENTITY
+    rna_identity = table.rna_id.map(near_rna["identity"]).astype(float)
+    protein_identity = table.protein_id.map(near_protein["identity"]).astype(float)
     classes = overlap_class(
-        table.rna_identity >= identity_threshold, table.protein_identity >= identity_threshold
+        rna_identity >= identity_threshold, protein_identity >= identity_threshold
     )
+    table["nearest_train_rna"] = table.rna_id.map(near_rna["nearest"])
+    table["rna_identity"] = rna_identity.round(3)
+    table["nearest_train_protein"] = table.protein_id.map(near_protein["nearest"])
+    table["protein_identity"] = protein_identity.round(3)
     table["overlap_class"] = classes
     unique = list(dict.fromkeys(classes))
     split_of, auroc_of = expected_auroc(model, unique)
