@@ -69,7 +69,6 @@ BAD_REFERENCES = [
     ("targets.rbp", ["nope"], "targets.rbp names 'nope', not under rbp.tasks"),
     ("embedders.rnafm.weights", {"model.safetensors": "nope"}, "embedders.rnafm.weights.model"),
     ("targets.final", {"rpi369": ["esm2_dpm"]}, "targets.final: model 'esm2_dpm' (kind esm2_dpm)"),
-    ("targets.final", {"rpi1807_rnainteract": ["xrpi"]}, "targets.final.rpi1807_rnainteract names"),
     ("external.npinter_to_rpi488.test", "nope", "external.npinter_to_rpi488.test names unknown"),
     ("external.npinter_to_rpi488.models", ["ae_rf"], "external.npinter_to_rpi488.models: model"),
     ("predict.queries", {"q": {"rna": "a", "protein": "b", "models": ["rpi369/ae_rf"]}},
@@ -240,8 +239,17 @@ def test_final_models_external_sets_and_queries_are_targets(config):
     }
     cfg.check_config(config)
     assert "results/predict/mine/npinter.rpiseq_rf.tsv" in cfg.final_targets(config)
-    config["external"], config["targets"]["final"] = {}, {}
-    assert not any("final" in t or "external" in t for t in cfg.final_targets(config))
+    # narrowing the targets narrows the final models and the external sets alike
+    config["targets"]["datasets"] = ["rpi369", "rpi488"]
+    feature_models = ["rpiseq_rf", "rpiseq_svm", "ipminer", "xrpi"]
+    assert cfg.final_models(config) == [
+        (d, m) for d in ("rpi369", "rpi488") for m in feature_models
+    ]
+    assert cfg.external_sets(config) == {}
+    assert not any("external" in t for t in cfg.final_targets(config))
+    config["predict"]["queries"]["mine"]["models"] = ["npinter/rpiseq_rf"]
+    with pytest.raises(cfg.ConfigError, match="predict.queries.mine.models names 'npinter/"):
+        cfg.check_config(config)
 
 
 def test_rnainter_steps_and_services(config):

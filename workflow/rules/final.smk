@@ -105,7 +105,7 @@ rule summarize_external:
     input:
         scores=list(cfg.external_score_files(config).values()),
         counts=expand(
-            "results/external/{external}/overlap.json", external=config.get("external", {})
+            "results/external/{external}/overlap.json", external=cfg.external_sets(config)
         ),
     output:
         table=report(
@@ -123,7 +123,7 @@ rule summarize_external:
         runtime=5,
     params:
         files=cfg.external_score_files(config),
-        settings=config.get("external", {}),
+        settings=cfg.external_sets(config),
     script:
         "../scripts/summarize_external.py"
 

@@ -10,7 +10,6 @@ from rnainteract.config.outputs import final_models
 from rnainteract.config.queries import (
     RNAINTER_SEQUENCE_SERVICES,
     embedding_molecule,
-    model_datasets,
 )
 from rnainteract.models.registry import MODEL_FEATURES, is_embedding_view, model_views
 
@@ -165,21 +164,12 @@ def _check_final_model(config: Mapping, where: str, dataset: str, model: str) ->
 
 
 def _check_final(config: Mapping) -> None:
-    """``targets.final`` (each needs its cross-validation row for the card), ``external`` and
-    ``predict`` (each model a final model of ``targets.final``)."""
-    t = config["targets"]
+    """``targets.final`` and ``external`` name datasets and feature models; each ``predict``
+    model is a final model built by the targets (:func:`final_models`)."""
     final = set(final_models(config))
-    for dataset, model in final:
-        _check_final_model(config, "targets.final", dataset, model)
-        _check(
-            dataset in t["datasets"]
-            and model in t["models"]
-            and dataset in model_datasets(config, model),
-            f"targets.final.{dataset} names {model!r}, but metrics.tsv has no cross-validation "
-            f"row for it on {dataset} (its model card reports one): add {dataset} to "
-            f"targets.datasets (and to models.{model}.datasets if set) and {model} to "
-            "targets.models",
-        )
+    for dataset, models in config["targets"].get("final", {}).items():
+        for model in models:
+            _check_final_model(config, "targets.final", dataset, model)
     for name, spec in config.get("external", {}).items():
         for role in ("train", "test"):
             _check(
@@ -195,7 +185,8 @@ def _check_final(config: Mapping) -> None:
             _check(
                 (dataset, model) in final,
                 f"predict.queries.{name}.models names {item!r}; it must be <dataset>/<model> of "
-                "targets.final" + _known([f"{d}/{m}" for d, m in sorted(final)], item),
+                "targets.final whose dataset and model are targets"
+                + _known([f"{d}/{m}" for d, m in sorted(final)], item),
             )
 
 

@@ -193,9 +193,39 @@ def pretrained_tables(config: Mapping) -> list[str]:
 EXTERNAL_METRICS = "results/summary/external_metrics.tsv"
 
 
+def _cross_validated(config: Mapping, dataset: str, model: str) -> bool:
+    """Whether ``metrics.tsv`` gets a row of ``model`` on ``dataset`` (its card needs it)."""
+    t = config["targets"]
+    return (
+        dataset in t["datasets"]
+        and model in t["models"]
+        and dataset in model_datasets(config, model)
+    )
+
+
 def final_models(config: Mapping) -> list[tuple[str, str]]:
-    """``(dataset, model)`` of ``targets.final`` (``{dataset: [models]}``), in config order."""
-    return [(d, m) for d, models in config["targets"].get("final", {}).items() for m in models]
+    """``(dataset, model)`` of ``targets.final`` (``{dataset: [models]}``) in config order, those
+    whose cross-validation is among the targets (a card reports it): narrowing
+    ``targets.datasets`` or ``targets.models`` narrows the final models alike."""
+    return [
+        (d, m)
+        for d, models in config["targets"].get("final", {}).items()
+        for m in models
+        if _cross_validated(config, d, m)
+    ]
+
+
+def external_sets(config: Mapping) -> dict[str, dict]:
+    """The ``external:`` entries whose ``train`` and ``test`` are both target datasets (so that
+    narrowing ``targets.datasets`` narrows them too), with their models among
+    ``targets.models``; entries left without a model are left out."""
+    t = config["targets"]
+    out = {}
+    for name, spec in config.get("external", {}).items():
+        models = [m for m in spec["models"] if m in t["models"]]
+        if spec["train"] in t["datasets"] and spec["test"] in t["datasets"] and models:
+            out[name] = {**spec, "models": models}
+    return out
 
 
 def final_model_dir(dataset: str, model: str) -> str:
@@ -207,7 +237,7 @@ def external_score_files(config: Mapping) -> dict[tuple[str, str], str]:
     """``{(external set, model): scores file}`` of the ``external:`` section."""
     return {
         (name, model): f"results/external/{name}/{model}.parquet"
-        for name, spec in config.get("external", {}).items()
+        for name, spec in external_sets(config).items()
         for model in spec["models"]
     }
 
@@ -256,6 +286,6 @@ def final_targets(config: Mapping) -> list[str]:
         SOURCE_LOCK,
         *[f"results/release/{d}.tar.gz" for d in release_datasets(config)],
         *[f"{final_model_dir(d, m)}/card.json" for d, m in final_models(config)],
-        *([EXTERNAL_METRICS] if config.get("external") else []),
+        *([EXTERNAL_METRICS] if external_sets(config) else []),
         *predict_outputs(config),
     ]
