@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 
 from rnainteract.io.files import atomic_path
-from rnainteract.models.registry import MODEL_FEATURES, build_model
+from rnainteract.models.registry import build_model
 
 #: How each model kind is stored (kinds not named here cannot be saved).
 FORMATS = {
@@ -165,9 +165,3 @@ def _load_ipminer(folder: Path, params: dict, *, seed: int):
     model.tuner_.load_state_dict(weights["tuner"])
     model.tuner_.eval()
     return model
-
-
-def model_feature_sets(kind: str) -> tuple[str, str]:
-    """The (RNA, protein) feature sets a saveable model reads."""
-    _require(kind)
-    return MODEL_FEATURES[kind]

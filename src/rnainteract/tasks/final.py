@@ -25,7 +25,7 @@ import platform
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -33,12 +33,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rnainteract.features.kmers import feature_frame, pair_matrix
+from rnainteract.features.kmers import feature_frame
 from rnainteract.io.fasta import read_fasta, write_fasta
 from rnainteract.io.files import atomic_path, sha256_file, write_json
 from rnainteract.models.crossval import score_and_decision
-from rnainteract.models.persist import FORMATS, load_model, model_feature_sets, save_model
-from rnainteract.models.registry import build_model
+from rnainteract.models.persist import FORMATS, load_model, save_model
+from rnainteract.models.registry import MODEL_FEATURES, build_model
+from rnainteract.tasks.rpi import read_pair_features
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +65,11 @@ def _versions() -> dict[str, str | None]:
     return out
 
 
-def _threshold(kind: str) -> dict:
-    """The model's own decision rule on its score (:func:`score_and_decision`)."""
-    if kind == "rpiseq_svm":
-        return {"score": "SVM margin (decision_function)", "threshold": 0.0}
-    return {"score": "P(interacting) (predict_proba)", "threshold": 0.5}
+def _threshold(model) -> dict:
+    """The model's own decision rule on its score, decided as :func:`score_and_decision` does."""
+    if hasattr(model, "predict_proba"):
+        return {"score": "P(interacting) (predict_proba)", "threshold": 0.5}
+    return {"score": "SVM margin (decision_function)", "threshold": 0.0}
 
 
 def train_final_model(
@@ -104,16 +105,9 @@ def train_final_model(
     """
     if kind not in FORMATS:
         raise ValueError(f"{model_name}: kind {kind!r} cannot be a final model ({sorted(FORMATS)})")
-    table = pd.read_parquet(pairs)
-    y = table.label.to_numpy(np.int8)
+    table, X, y = read_pair_features(pairs, rna_features, protein_features)
     if len(np.unique(y)) < 2:
         raise ValueError(f"{pairs}: a single class; cannot fit {model_name}")
-    X = pair_matrix(
-        table,
-        pd.read_parquet(rna_features),
-        pd.read_parquet(protein_features),
-        names=(str(rna_features), str(protein_features)),
-    )
     start = time.perf_counter()
     model = build_model(kind, dict(params), seed=seed, threads=threads)
     model.fit(X, y)
@@ -130,7 +124,7 @@ def train_final_model(
     rna, proteins = read_fasta(rna_fasta), read_fasta(protein_fasta)
     write_fasta({i: rna[i] for i in sorted(set(table.rna_id))}, out_rna)
     write_fasta({i: proteins[i] for i in sorted(set(table.protein_id))}, out_proteins)
-    rna_set, protein_set = model_feature_sets(kind)
+    rna_set, protein_set = MODEL_FEATURES[kind]
     record = {
         "model": model_name,
         "kind": kind,
@@ -149,7 +143,7 @@ def train_final_model(
         "params": dict(params),
         "seed": int(seed),
         "identity_threshold": identity_threshold,  # splits.identity_threshold: "seen" in predict
-        **_threshold(kind),
+        **_threshold(model),
         "fit_seconds": round(seconds, 2),
         "versions": _versions(),
     }
@@ -390,12 +384,3 @@ def training_sequences(folder: str | os.PathLike) -> tuple[Path, Path]:
     """The training FASTA files of a final model (RNA, proteins)."""
     folder = Path(folder)
     return folder / "train_rna.fasta", folder / "train_proteins.fasta"
-
-
-def expected_auroc(model: FinalModel, classes: Sequence[str]) -> tuple[list, list]:
-    """Per overlap class, the matching CV split and the model's AUROC there (``None`` without a
-    card or a row)."""
-    expected = (model.card or {}).get("expected_auroc", {})
-    splits = [CLASS_SPLITS[c] for c in classes]
-    aurocs = [expected.get(c, {}).get("auroc") for c in classes]
-    return splits, aurocs

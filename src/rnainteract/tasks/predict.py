@@ -32,7 +32,7 @@ from rnainteract.io.fasta import read_fasta
 from rnainteract.io.files import atomic_path, open_text, text_errors
 from rnainteract.io.sequences import AlphabetReport, normalize_id, normalize_sequence
 from rnainteract.tasks.external import overlap_class
-from rnainteract.tasks.final import expected_auroc, load_final, training_sequences
+from rnainteract.tasks.final import CLASS_SPLITS, load_final, training_sequences
 
 log = logging.getLogger(__name__)
 
@@ -195,11 +195,10 @@ def predict(
     table["nearest_train_protein"] = table.protein_id.map(near_protein["nearest"])
     table["protein_identity"] = protein_identity.round(3)
     table["overlap_class"] = classes
-    unique = list(dict.fromkeys(classes))
-    split_of, auroc_of = expected_auroc(model, unique)
-    table["cold_split"] = table.overlap_class.map(dict(zip(unique, split_of, strict=True)))
+    expected = (model.card or {}).get("expected_auroc", {})
+    table["cold_split"] = table.overlap_class.map(CLASS_SPLITS)
     table["expected_auroc"] = table.overlap_class.map(
-        dict(zip(unique, auroc_of, strict=True))
+        {cls: item.get("auroc") for cls, item in expected.items()}
     ).astype(float)
     order = np.lexsort((table.protein_id.to_numpy(), table.rna_id.to_numpy(), -score))
     table = table.iloc[order].reset_index(drop=True)

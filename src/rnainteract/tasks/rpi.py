@@ -34,6 +34,23 @@ from rnainteract.models.tuning import tune_learning_rate
 log = logging.getLogger(__name__)
 
 
+def read_pair_features(
+    pairs: str | os.PathLike,
+    rna_features: str | os.PathLike,
+    protein_features: str | os.PathLike,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The dataset table, its pair matrix (:func:`rnainteract.features.kmers.pair_matrix`,
+    float32) and its labels (int8) from the files of a feature model's rule."""
+    table = pd.read_parquet(pairs)
+    X = pair_matrix(
+        table,
+        pd.read_parquet(rna_features),
+        pd.read_parquet(protein_features),
+        names=(str(rna_features), str(protein_features)),
+    )
+    return table, X, table.label.to_numpy(np.int8)
+
+
 def train_feature_model(
     pairs: str | os.PathLike,
     split: str | os.PathLike,
@@ -48,14 +65,7 @@ def train_feature_model(
     folds: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """Read inputs, run :func:`cross_validate` and write the out-of-fold predictions (Parquet)."""
-    table = pd.read_parquet(pairs)
-    X = pair_matrix(
-        table,
-        pd.read_parquet(rna_features),
-        pd.read_parquet(protein_features),
-        names=(str(rna_features), str(protein_features)),
-    )
-    y = table.label.to_numpy(np.int8)
+    table, X, y = read_pair_features(pairs, rna_features, protein_features)
     predictions = cross_validate(
         X,
         y,
