@@ -29,6 +29,7 @@ include: "workflow/rules/rbp.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/release.smk"
 include: "workflow/rules/final.smk"
+include: "workflow/rules/catalog.smk"
 
 
 report: report_text()

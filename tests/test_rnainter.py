@@ -1,9 +1,13 @@
-"""RNAInter at full scale: ingest (real rows), each filtering step, fused passes, the contract."""
+"""RNAInter at full scale: ingest (real rows), each filtering step (DuckDB SQL), fused passes,
+the SQL steps against the Arrow engine they replaced, spilling under a memory limit, the
+contract."""
 
 from __future__ import annotations
 
 import json
+import sys
 import tarfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,6 +17,12 @@ import pytest
 
 from rnainteract.io.fasta import read_fasta
 from rnainteract.sources import rnainter as R
+
+sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
+import rnainter_arrow as A  # noqa: E402  (the frozen Arrow engine: the reference)
+
+PAIR_ROW_COLUMNS = ["row", "rna_category", "rna_species", "protein_category", "protein_species",
+                    "rna_raw_id", "protein_raw_id", "score"]  # fmt: skip
 
 HEADER = "\t".join(R.RNAINTER_COLUMNS)
 
@@ -83,9 +93,9 @@ def test_real_rna_rna_rows_parse_and_are_not_rna_protein(shared_data, tmp_path):
     assert R.ingest_rnainter(src, tmp_path / "rr.parquet")["rows"] == 26
     table = pd.read_parquet(tmp_path / "rr.parquet")
     assert table.strong.isna().all() and set(table.weak) >= {"PARIS"}
-    counts = R.step_rna_protein(tmp_path / "rr.parquet", tmp_path / "out.parquet")
+    counts = R.run_step("rna_protein", tmp_path / "rr.parquet", tmp_path / "out.parquet")
     assert counts["rows_out"] == 0 and counts["reasons"] == {"no protein interactor": 26}
-    assert pq.read_schema(tmp_path / "out.parquet").names == R.PAIR_ROW_COLUMNS
+    assert pq.read_schema(tmp_path / "out.parquet").names == PAIR_ROW_COLUMNS
 
 
 def test_tar_gz_is_streamed_like_the_plain_table(shared_data, tmp_path):
@@ -154,7 +164,7 @@ def test_a_failing_parquet_write_fails_the_ingest(tmp_path, monkeypatch):
 
 def test_row_groups_do_not_change_the_table(tmp_path):
     """Small CSV blocks grouped into row groups give the same rows as one block, and the steps
-    (which read one row group at a time) count the same."""
+    (DuckDB reads row groups in parallel) count the same and keep the rows in the same order."""
     rows = [
         row(f"RP{i}", f"r{i % 97}", ["lncRNA", "mRNA", "snoRNA"][i % 3], f"p{i % 13}", "RBP",
             f"NCBI:{i % 97}", f"UniProt:P{i % 13:05d}", round((i % 10) / 10, 1))
@@ -206,21 +216,23 @@ ROWS = [
 
 def test_each_row_step_counts_what_it_drops(raw_table, tmp_path):
     raw = raw_table(ROWS)
-    s1 = R.step_rna_protein(raw, tmp_path / "s1.parquet")
+    s1 = R.run_step("rna_protein", raw, tmp_path / "s1.parquet")
     assert (s1["rows_in"], s1["rows_out"], s1["reoriented"]) == (10, 9, 1)
     assert s1["reasons"] == {"protein-protein": 1}
     t1 = pd.read_parquet(tmp_path / "s1.parquet").set_index("row")
-    assert list(t1.columns) == R.PAIR_ROW_COLUMNS[1:]
+    assert list(t1.columns) == PAIR_ROW_COLUMNS[1:]
     swapped = t1.loc[1]  # RP2: its RNA was listed second
     assert (swapped.rna_category, swapped.protein_category) == ("snoRNA", "TF")
     assert (swapped.rna_raw_id, swapped.protein_raw_id) == ("Ensembl:ENSG0001", "NCBI:22")
-    s2 = R.step_categories(tmp_path / "s1.parquet", tmp_path / "s2.parquet")
+    s2 = R.run_step("categories", tmp_path / "s1.parquet", tmp_path / "s2.parquet")
     assert s2["reasons"] == {"rna category mRNA": 1, "rna category missing": 1}
-    s3 = R.step_species(tmp_path / "s2.parquet", tmp_path / "s3.parquet", species=["Homo sapiens"])
+    s3 = R.run_step("species", tmp_path / "s2.parquet", tmp_path / "s3.parquet",
+                    params={"species": ["Homo sapiens"]})  # fmt: skip
     assert s3["reasons"] == {"rna species Mus musculus": 1} and s3["rows_out"] == 6
-    same = R.step_species(tmp_path / "s2.parquet", tmp_path / "s3b.parquet", species=None)
+    same = R.run_step("species", tmp_path / "s2.parquet", tmp_path / "s3b.parquet",
+                      params={"species": None})  # fmt: skip
     assert same["rows_out"] == same["rows_in"] == 7
-    s4 = R.step_map_ids(tmp_path / "s3.parquet", tmp_path / "s4.parquet")
+    s4 = R.run_step("map_ids", tmp_path / "s3.parquet", tmp_path / "s4.parquet")
     assert s4["reasons"] == {
         "rna prefix FlyBase": 1,
         "protein database ensembl not used": 1,
@@ -258,17 +270,21 @@ def test_fused_pass_equals_the_steps_one_by_one(raw_table, tmp_path):
     assert [c["step"] for c in json.loads((tmp_path / "c.json").read_text())] == [
         s for s, _ in steps
     ]
-    with pytest.raises(ValueError, match="cannot be fused"):
-        R.run_steps([("map_ids", {}), ("dedupe", {})], raw, tmp_path / "x.parquet")
     with pytest.raises(ValueError, match="unknown RNAInter step"):
         R.run_step("nope", raw, tmp_path / "x.parquet")
+    with pytest.raises(ValueError, match="step species: unknown parameter.*'specie'"):
+        R.run_step("species", raw, tmp_path / "x.parquet", params={"specie": ["Homo sapiens"]})
+    assert not (tmp_path / "x.parquet").exists()
 
 
 def test_vectorized_prefix_mapping_matches_the_reference(tmp_path):
-    """step_map_ids (pyarrow, per distinct value) agrees with parse_raw_id on odd inputs."""
+    """The map_ids SQL agrees with the plain-Python parse_raw_id of the Arrow engine on odd
+    inputs (Unicode whitespace around the accession included)."""
     raw_ids = ["NCBI:69889", "ncbi: 12 ", "UniProt:P12345", "miRBase:hsa-miR-21-5p", "Foo:1",
                "NOPREFIX", None, "NCBI:", "Ensembl:ENSG1", "NONCODE:NONHSAT1.2",
-               "RefSeq:NR_1:2", ":x", "MIRBASE:MIMAT0000062", "NCBI:1,2", "NCBI:1 2"]  # fmt: skip
+               "RefSeq:NR_1:2", ":x", "MIRBASE:MIMAT0000062", "NCBI:1,2", "NCBI:1 2",
+               "NCBI:\u00a0 77\u3000", " uniprot :P1", "NCBI:\t\n",
+               "Ensembl:ENSG2\u2028"]  # fmt: skip
     n = len(raw_ids)
     table = pa.table({
         "row": pa.array(range(n), pa.int64()), "rna_category": ["lncRNA"] * n,
@@ -276,18 +292,18 @@ def test_vectorized_prefix_mapping_matches_the_reference(tmp_path):
         "rna_raw_id": pa.array(raw_ids, pa.string()), "protein_raw_id": ["UniProt:Q1"] * n,
     })  # fmt: skip
     pq.write_table(table, tmp_path / "in.parquet")
-    counts = R.step_map_ids(tmp_path / "in.parquet", tmp_path / "out.parquet")
+    counts = R.run_step("map_ids", tmp_path / "in.parquet", tmp_path / "out.parquet")
     out = pd.read_parquet(tmp_path / "out.parquet").set_index("row")
     expected_reasons: dict[str, int] = {}
     for i, raw in enumerate(raw_ids):
-        database, accession, reason = R.parse_raw_id(raw, "rna")
+        database, accession, reason = A.parse_raw_id(raw, "rna")
         if reason is None:
             assert out.loc[i, "rna_id"] == f"{database}:{accession}"
         else:
             assert i not in out.index
             expected_reasons[reason] = expected_reasons.get(reason, 0) + 1
     assert counts["reasons"] == expected_reasons
-    assert R.parse_raw_id("MIRBASE:MIMAT0000062", "rna") == ("mirbase", "MIMAT0000062", None)
+    assert out.loc[15, "rna_id"] == "ncbi:77" and out.loc[18, "rna_id"] == "ensembl:ENSG2"
     assert counts["reasons"]["rna accession with comma or space"] == 2
 
 
@@ -321,12 +337,14 @@ def test_sequence_tables_and_the_sequences_step(tmp_path):
     R.write_parquet(table, tmp_path / "rna.parquet")
     proteins, _ = R.sequence_table("protein", "uniprot", {"P1": "MKV" * 400, "P2": "MKV"}, {}, [])
     R.write_parquet(proteins, tmp_path / "protein.parquet")
+    empty, _ = R.sequence_table("rna", "ensembl", {}, {}, [])  # all-null columns: null type
+    R.write_parquet(empty, tmp_path / "empty.parquet")
     pairs = [("ncbi:1", "uniprot:P2"), ("ncbi:2", "uniprot:P2"), ("ncbi:4", "uniprot:P2"),
              ("ncbi:9", "uniprot:P2"), ("ncbi:3", "uniprot:P1")]  # fmt: skip
     src = mapped_table(tmp_path / "m.parquet", pairs)
     counts = R.run_steps(
         [
-            ("sequences", {"rna_tables": [tmp_path / "rna.parquet"],
+            ("sequences", {"rna_tables": [tmp_path / "empty.parquet", tmp_path / "rna.parquet"],
                            "protein_tables": [tmp_path / "protein.parquet"]}),
             ("length", {"max_rna_length": 1024, "max_protein_length": 1024}),
         ],
@@ -345,7 +363,7 @@ def test_dedupe_keeps_the_highest_score_then_the_first_row(tmp_path):
     pairs = [("a:1", "b:1"), ("a:1", "b:1"), ("a:1", "b:2"), ("a:1", "b:1"), ("a:2", "b:2"),
              ("a:2", "b:2")]  # fmt: skip
     src = mapped_table(tmp_path / "m.parquet", pairs, [0.2, 0.7, 0.1, 0.7, None, 0.3])
-    counts = R.step_dedupe(src, tmp_path / "d.parquet")
+    counts = R.run_step("dedupe", src, tmp_path / "d.parquet")
     assert counts["reasons"] == {"duplicate pair": 3}
     kept = pd.read_parquet(tmp_path / "d.parquet").sort_values("row").row.tolist()
     assert kept == [1, 2, 5]  # 0.7 (first of the tie), the single b:2 pair, 0.3 over null
@@ -370,13 +388,17 @@ def reference_cap(pairs, cap, seed):
     return sorted(kept)
 
 
+def cap(src, out, **params):
+    return R.run_step("cap", src, out, params=params)
+
+
 def test_cap_matches_a_plain_python_reference_and_is_seeded(tmp_path):
     rng = np.random.default_rng(0)
     rnas = rng.zipf(1.5, 3000) % 40
     proteins = rng.zipf(1.3, 3000) % 25
     pairs = [(f"r:{a}", f"p:{b}") for a, b in zip(rnas, proteins, strict=True)]
     src = mapped_table(tmp_path / "m.parquet", pairs)
-    counts = R.step_cap(src, tmp_path / "c.parquet", max_per_interactor=20, seed=7)
+    counts = cap(src, tmp_path / "c.parquet", max_per_interactor=20, seed=7)
     kept = pd.read_parquet(tmp_path / "c.parquet")
     assert sorted(kept.row) == reference_cap(pairs, 20, 7)
     assert kept.rna_id.value_counts().max() <= 20 and kept.protein_id.value_counts().max() <= 20
@@ -384,49 +406,14 @@ def test_cap_matches_a_plain_python_reference_and_is_seeded(tmp_path):
     assert set(counts["reasons"]) == {
         "more than 20 interactions of the RNA", "more than 20 interactions of the protein",
     }  # fmt: skip
-    R.step_cap(src, tmp_path / "c2.parquet", max_per_interactor=20, seed=8)
+    cap(src, tmp_path / "c2.parquet", max_per_interactor=20, seed=8)
     assert sorted(pd.read_parquet(tmp_path / "c2.parquet").row) != sorted(kept.row)
-    R.step_cap(src, tmp_path / "c3.parquet", max_per_interactor=20, seed=7)
+    cap(src, tmp_path / "c3.parquet", max_per_interactor=20, seed=7)
     assert sorted(pd.read_parquet(tmp_path / "c3.parquet").row) == sorted(kept.row)
-    everything = R.step_cap(src, tmp_path / "c4.parquet", max_per_interactor=None)
+    everything = cap(src, tmp_path / "c4.parquet", max_per_interactor=None)
     assert everything["rows_out"] == 3000
     with pytest.raises(ValueError, match="max_per_interactor"):
-        R.step_cap(src, tmp_path / "c5.parquet", max_per_interactor=0)
-
-
-def test_dedupe_and_cap_on_the_integer_keys_of_the_sequences_step(tmp_path):
-    """After the sequences step, dedupe and cap group on its integer keys; they must keep
-    exactly the rows that grouping on the id strings keeps."""
-    rng = np.random.default_rng(1)
-    rnas, proteins = rng.zipf(1.5, 4000) % 60, rng.zipf(1.3, 4000) % 30
-    pairs = [(f"ncbi:{a}", f"uniprot:P{b}") for a, b in zip(rnas, proteins, strict=True)]
-    scores = np.round(rng.random(4000), 1).tolist()
-    src = mapped_table(tmp_path / "m.parquet", pairs, scores)
-    rna, _ = R.sequence_table("rna", "ncbi", {str(i): "ACGU" for i in range(60)}, {}, [])
-    proteins, _ = R.sequence_table(
-        "protein", "uniprot", {f"P{i}": "MKV" for i in range(30)}, {}, []
-    )
-    R.write_parquet(rna, tmp_path / "rna.parquet")
-    R.write_parquet(proteins, tmp_path / "protein.parquet")
-    R.run_steps(
-        [("sequences", {"rna_tables": [tmp_path / "rna.parquet"],
-                        "protein_tables": [tmp_path / "protein.parquet"]})],
-        src, tmp_path / "s.parquet",
-    )  # fmt: skip
-    keyed = pq.read_table(tmp_path / "s.parquet")
-    assert {"rna_key", "protein_key"} <= set(keyed.column_names)
-    # the keys are codes of the ids: one key per id and one id per key
-    frame = keyed.to_pandas()
-    assert frame.groupby("rna_id").rna_key.nunique().max() == 1
-    assert frame.groupby("rna_key").rna_id.nunique().max() == 1
-    for step, params in (("dedupe", {}), ("cap", {"max_per_interactor": 25, "seed": 3})):
-        with_keys = R.run_step(step, tmp_path / "s.parquet", tmp_path / f"{step}_k.parquet",
-                               params=params)  # fmt: skip
-        plain = R.run_step(step, src, tmp_path / f"{step}_s.parquet", params=params)
-        assert with_keys["reasons"] == plain["reasons"] and plain["dropped"] > 0
-        kept_k = sorted(pd.read_parquet(tmp_path / f"{step}_k.parquet").row)
-        assert kept_k == sorted(pd.read_parquet(tmp_path / f"{step}_s.parquet").row)
-    assert sorted(pd.read_parquet(tmp_path / "cap_k.parquet").row) == reference_cap(pairs, 25, 3)
+        cap(src, tmp_path / "c5.parquet", max_per_interactor=0)
 
 
 def test_row_hash_is_splitmix64():
@@ -453,8 +440,9 @@ def test_empty_inputs_give_empty_outputs_with_the_schema(raw_table, tmp_path):
     )
     assert counts[1]["rows_out"] == 0 and counts[3]["rows_in"] == 0
     assert pq.read_schema(tmp_path / "m.parquet").names == R.MAPPED_COLUMNS
-    assert R.step_dedupe(tmp_path / "m.parquet", tmp_path / "d.parquet")["rows_out"] == 0
-    assert R.step_cap(tmp_path / "d.parquet", tmp_path / "c.parquet")["rows_out"] == 0
+    assert R.run_step("dedupe", tmp_path / "m.parquet", tmp_path / "d.parquet")["rows_out"] == 0
+    assert R.run_step("cap", tmp_path / "d.parquet", tmp_path / "c.parquet")["rows_out"] == 0
+    assert pq.read_schema(tmp_path / "c.parquet").names == R.MAPPED_COLUMNS
 
 
 # --- the contract ---------------------------------------------------------------------------
@@ -508,3 +496,129 @@ def test_fetch_database_from_the_real_mirbase_file(shared_data, tmp_path):
     assert table.loc["mirbase:hsa-miR-99999-5p", "status"] == "not found"
     assert reports[0]["extraction_rate"] == round(2 / 3, 4) and reports[1]["unique_ids"] == 0
     assert len(pd.read_parquet(outs["protein"])) == 0
+
+
+# --- the SQL steps against the Arrow engine they replaced -----------------------------------
+
+
+def odd_rows(n: int, seed: int) -> list[tuple]:
+    """RNAInter rows with many groups and everything odd RNAInter can hold: both orientations,
+    protein-protein and RNA-RNA rows, missing categories and species, unknown and odd prefixes,
+    Unicode whitespace and symbols, duplicate pairs with tied and missing scores."""
+    rng = np.random.default_rng(seed)
+    rna_categories = ["lncRNA", "miRNA", "mRNA", "snoRNA", "unknown", None, "circRNA"]
+    protein_categories = ["RBP", "TF", "Protein", "RBP"]
+    species = ["Homo sapiens", "Mus musculus", None, "Danio rerio"]
+    rna_ids = ["NCBI:{}", "ncbi: {} ", "Ensembl:ENSG{}", "miRBase:hsa-miR-{}", "NONCODE:N{}",
+               "FlyBase:F{}", "{}", "NCBI:{},9", "NCBI:\u00a0{}\u3000", None]  # fmt: skip
+    protein_ids = ["NCBI:{}", "UniProt:P{}", "uniprot:p{}", "Ensembl:ENSP{}", "NCBI:{} 1"]
+    rows = []
+    for i in range(n):
+        r, p = int(rng.zipf(1.4)) % 300, int(rng.zipf(1.3)) % 80
+        rna = (f"r{r}·α", rna_categories[r % 7], species[r % 4 if r % 5 else 0],
+               (rna_ids[r % 10] or "{}").format(r) if rna_ids[r % 10] else None)  # fmt: skip
+        protein = (f"P{p}β", protein_categories[p % 4], species[0 if p % 7 else 1],
+                   protein_ids[p % 5].format(p))  # fmt: skip
+        if i % 97 == 0:  # protein-protein
+            rna = (f"P{r}", "TF", species[0], f"NCBI:{r}")
+        score = [None, 0.5, round(float(rng.random()), 1), 1.0][i % 4]
+        first, second = (protein, rna) if i % 3 == 0 else (rna, protein)  # both orientations
+        rows.append((f"RP{i}", first[0], first[1], first[2], second[0], second[1], second[2],
+                     first[3], second[3], score, None, "HITS-CLIP", None))  # fmt: skip
+    return rows
+
+
+def test_sql_steps_keep_exactly_the_rows_of_the_arrow_engine(raw_table, tmp_path):
+    """Every pass of the workflow (rows, sequences + length, dedupe, cap) keeps the same rows,
+    with the same values and counts, as the Arrow stage engine it replaced."""
+    raw = raw_table(odd_rows(6000, seed=3))
+    species = {"species": ["Homo sapiens", "Mus musculus"]}
+    rows_pass = [("rna_protein", {}), ("categories", {}), ("species", species), ("map_ids", {})]
+    sql = R.run_steps(rows_pass, raw, tmp_path / "sql_0.parquet")
+    arrow = A.run_steps(rows_pass, raw, tmp_path / "arrow_0.parquet")
+    tables = {"rna": [], "protein": []}
+    rng = np.random.default_rng(4)
+    for (molecule, database), accessions in R.unique_ids(tmp_path / "sql_0.parquet").items():
+        letters = "ACGU" if molecule == "rna" else "MKVL"
+        missing = accessions[2::11]
+        sequences = {a: letters[0] * int(rng.integers(1, 1100)) for a in accessions}
+        sequences.update({a: "ACGN" for a in accessions[1::7]})  # invalid letters
+        sequences = {a: s for a, s in sequences.items() if a not in missing}
+        table, _ = R.sequence_table(molecule, database, sequences, {}, missing)
+        path = tmp_path / f"{molecule}_{database}.parquet"
+        R.write_parquet(table, path)
+        tables[molecule].append(path)
+    passes = [
+        [("sequences", {"rna_tables": tables["rna"], "protein_tables": tables["protein"]}),
+         ("length", {"max_rna_length": 1000, "max_protein_length": 1200})],
+        [("dedupe", {})],
+        [("cap", {"max_per_interactor": 3, "seed": 5})],
+    ]  # fmt: skip
+    columns = ["row", "rna_category", "protein_category", "score", "rna_database", "rna_id",
+               "protein_database", "protein_id"]  # fmt: skip
+    for i, steps in enumerate([rows_pass, *passes]):
+        if i:
+            sql = R.run_steps(
+                steps, tmp_path / f"sql_{i - 1}.parquet", tmp_path / f"sql_{i}.parquet"
+            )
+            arrow = A.run_steps(steps, tmp_path / f"arrow_{i - 1}.parquet",
+                                tmp_path / f"arrow_{i}.parquet")  # fmt: skip
+        for mine, theirs in zip(sql, arrow, strict=True):
+            keys = ("step", "rows_in", "rows_out", "reasons", "reoriented")
+            assert {k: mine.get(k) for k in keys} == {k: theirs.get(k) for k in keys}
+            assert mine["dropped"] > 0 or mine["step"] == "species", mine
+        a, b = (
+            pd.read_parquet(tmp_path / f"{e}_{i}.parquet", columns=columns)
+            .sort_values("row").reset_index(drop=True).astype(object)
+            for e in ("sql", "arrow")
+        )  # fmt: skip
+        pd.testing.assert_frame_equal(a, b)
+    reasons = {k for record in sql for k in record["reasons"]}
+    assert {"more than 3 interactions of the RNA", "more than 3 interactions of the protein"} <= (
+        reasons
+    )
+
+
+def test_a_small_memory_limit_still_finishes_by_spilling(tmp_path):
+    """Under a memory limit smaller than the step's data, DuckDB spills to temp_directory and
+    gives the same result; with spilling switched off the same limit fails."""
+    import duckdb
+
+    n = 1_500_000
+    rng = np.random.default_rng(0)
+    pq.write_table(pa.table({
+        "row": pa.array(np.arange(n), pa.int64()),
+        "rna_category": ["lncRNA"] * n, "protein_category": ["RBP"] * n,
+        "score": pa.array(np.round(rng.random(n), 2)),
+        "rna_database": ["ncbi"] * n,
+        "rna_id": pa.array([f"ncbi:{i}" for i in rng.integers(0, 400_000, n)]),
+        "protein_database": ["uniprot"] * n,
+        "protein_id": pa.array([f"uniprot:P{i:06d}" for i in rng.integers(0, 300_000, n)]),
+    }), tmp_path / "m.parquet")  # fmt: skip
+    free = R.run_step("dedupe", tmp_path / "m.parquet", tmp_path / "free.parquet", threads=1)
+    spill = tmp_path / "spill"
+    limited = R.run_step("dedupe", tmp_path / "m.parquet", tmp_path / "limited.parquet",
+                         threads=1, memory_limit="60MB", temp_directory=spill)  # fmt: skip
+    assert {k: limited[k] for k in ("rows_in", "rows_out", "reasons")} == {
+        k: free[k] for k in ("rows_in", "rows_out", "reasons")
+    }
+    a, b = (
+        pd.read_parquet(tmp_path / f"{k}.parquet").sort_values("row") for k in ("free", "limited")
+    )
+    assert a.row.tolist() == b.row.tolist()
+    con = R.connect(threads=1, memory_limit="60MB")
+    con.execute("SET temp_directory = ''")  # no spilling
+    R._source_view(con, tmp_path / "m.parquet")
+    sql = (R.SQL_DIR / "dedupe.sql").read_text().replace("step_input", "step_0")
+    with pytest.raises(duckdb.OutOfMemoryException):
+        con.execute(f"CREATE TEMP TABLE t AS {sql}")
+
+
+def test_step_counts_are_written_beside_the_output(raw_table, tmp_path):
+    raw = raw_table(ROWS)
+    counts = R.run_steps([("rna_protein", {}), ("categories", {})], raw, tmp_path / "o.parquet",
+                         out_counts=tmp_path / "o.counts.json")  # fmt: skip
+    written = json.loads((tmp_path / "o.counts.json").read_text())
+    assert written == counts and [c["step"] for c in written] == ["rna_protein", "categories"]
+    assert written[0]["reoriented"] == 1 and written[1]["rows_in"] == written[0]["rows_out"]
+    assert all(c["seconds"] >= 0 for c in written)

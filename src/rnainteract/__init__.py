@@ -21,6 +21,9 @@ pyproject.toml)::
     sources/      downloads, benchmark parsers, RNAInter, sequence clients        ↓
     io/           atomic files, FASTA, sequence alphabets, predictions, logs      bottom
 
+Beside the layers, reading only io/: ``catalog.py`` writes ``results/catalog.duckdb``, DuckDB
+views over the output files of every layer (nothing imports it but its rule script).
+
 Why branches sit where they do: the RNA-protein branch *is* the pipeline, so its pieces live in
 the layers (a benchmark parser in sources/, a split in dataset/, a model in models/) and only its
 file-to-file training steps are a task (``tasks/rpi.py``). The side branches reuse those layers

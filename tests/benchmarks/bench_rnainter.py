@@ -1,10 +1,13 @@
-"""Benchmark: RNAInter at full scale — ingest the tar.gz and run every filtering step.
+"""Benchmark: RNAInter at full scale — ingest the tar.gz and run every filtering step, with the
+DuckDB SQL steps of the package and the Arrow stage engine they replaced side by side.
 
 Not a test (prints numbers). Generates a synthetic ``Download_data_RP.tar.gz`` in RNAInter v4's
 format (the 13 columns, ``N/A`` for empty evidence, ``PREFIX:id`` raw ids) with realistic column
-distributions, then runs :mod:`rnainteract.sources.rnainter` step by step, each step in a fresh
-process so that its peak RSS is its own. Prints rows in/out, wall time and peak RSS per step and
-in total.
+distributions, ingests it once (pyarrow + ISA-L, shared by both engines), then runs the filtering
+passes with each engine (:mod:`rnainteract.sources.rnainter`, DuckDB; ``rnainter_arrow.py`` in
+this folder, the frozen Arrow engine), each pass in a fresh process so that its peak RSS is its
+own. Checks after every pass that both engines kept the same rows with the same counts, and
+prints rows in/out, wall time and peak RSS per step and in total for both.
 
 Distributions (RNAInterAct App. B.1–B.4 and the RNAInter v4 paper): interactors are drawn with
 Zipf-like weights (a few transcription factors and RNAs carry millions of rows, as RNAInter's
@@ -20,8 +23,11 @@ map_ids; another: sequences, length); a fused pass's wall time is printed on its
 Usage::
 
     python3 tests/benchmarks/bench_rnainter.py 1000000 10000000 37000000 [--workdir DIR [--keep]]
+        [--engines arrow duckdb] [--threads 2] [--memory-limit 2GB]
 
-Target (issue 3): 37M rows in ≤ 3 minutes and ≤ 4 GB peak RSS on a 2-core machine.
+Targets: issue 3, 37M rows in ≤ 3 minutes and ≤ 4 GB peak RSS on a 2-core machine; issue 21,
+the DuckDB path's total (ingest included) ≤ 0.65 × the Arrow engine's in the same run and
+≤ 3 GB peak RSS.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import concurrent.futures as cf
 import multiprocessing as mp
 import resource
 import shutil
+import sys
 import tarfile
 import tempfile
 import time
@@ -42,7 +49,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from rnainteract.io.files import atomic_path, write_parquet
-from rnainteract.sources.rnainter import RNAINTER_COLUMNS, run_steps, unique_ids
+from rnainteract.sources.rnainter import RNAINTER_COLUMNS, unique_ids
+
+sys.path.insert(0, str(Path(__file__).parent))  # rnainter_arrow.py, the frozen Arrow engine
 
 RNA_CATEGORIES = {
     "mRNA": 0.60, "lncRNA": 0.14, "miRNA": 0.06, "pseudo": 0.05, "snoRNA": 0.04, "ncRNA": 0.03,
@@ -209,23 +218,10 @@ def _ingest(archive: Path, out: Path) -> dict:
     return ingest_rnainter(archive, out)
 
 
-def run(n_rows: int, workdir: Path, *, seed: int = 0) -> None:
-    archive = workdir / f"rnainter_{n_rows}.tar.gz"
-    start = time.perf_counter()
-    if archive.exists():  # kept from an earlier run (--keep): same seed, same file
-        print(f"\n== {n_rows:,} rows: reusing {archive}")
-    else:
-        generate(archive, n_rows, seed=seed)
-        print(
-            f"\n== {n_rows:,} rows: generated {archive.stat().st_size / 2**20:,.0f} MiB tar.gz "
-            f"in {time.perf_counter() - start:.0f} s (not counted)"
-        )
-    rows = []
-    raw = workdir / "raw.parquet"
-    result, wall, rss = _in_process(_ingest, archive, raw)
-    rows.append(("ingest (tar.gz -> Parquet)", "", result["rows"], wall, rss))
-    # the workflow's grouping (workflow/rules/rnainter.smk): row-wise steps fused in one pass
-    passes = [
+def _passes(workdir: Path, seed: int, src: Path) -> list:
+    """The workflow's grouping (workflow/rules/rnainter.smk): the row-wise steps in one pass,
+    sequences + length in another, then dedupe, then the cap."""
+    return [
         [
             ("rna_protein", {}),
             ("categories", {"exclude_rna_categories": ["mRNA", "unknown"]}),
@@ -236,28 +232,96 @@ def run(n_rows: int, workdir: Path, *, seed: int = 0) -> None:
         [("dedupe", {})],
         [("cap", {"max_per_interactor": 150, "seed": 42})],
     ]
-    src = raw
-    for i, steps in enumerate(passes):
-        out = workdir / f"pass{i}.parquet"
-        if steps[0][0] == "sequences":
-            t0 = time.perf_counter()
-            tables = _sequence_tables(src, workdir, seed)
-            print(f"   (synthetic sequence tables: {time.perf_counter() - t0:.1f} s, not counted)")
-            steps[0] = (
-                "sequences",
-                {"rna_tables": tables["rna"], "protein_tables": tables["protein"]},
+
+
+def _run_engine(engine: str, steps, src, out, threads: int, memory_limit: str, tmp: str):
+    if engine == "arrow":
+        import rnainter_arrow
+
+        return rnainter_arrow.run_steps(steps, src, out)
+    from rnainteract.sources.rnainter import run_steps
+
+    return run_steps(
+        steps, src, out, threads=threads, memory_limit=memory_limit, temp_directory=tmp
+    )
+
+
+def _same_rows(a: Path, b: Path) -> bool:
+    """Both files hold the same rows (compared on every column, order ignored)."""
+    import duckdb
+
+    query = "SELECT count(*) FROM (({q} EXCEPT ALL {r}) UNION ALL ({r} EXCEPT ALL {q}))"
+    columns = "row, rna_category, protein_category, score, rna_id, protein_id"
+    q, r = (f"SELECT {columns} FROM read_parquet('{p}')" for p in (a, b))
+    return duckdb.connect().execute(query.format(q=q, r=r)).fetchone()[0] == 0
+
+
+def run(n_rows: int, workdir: Path, *, seed: int = 0, engines=("arrow", "duckdb"),
+        threads: int = 2, memory_limit: str = "2GB") -> None:  # fmt: skip
+    archive = workdir / f"rnainter_{n_rows}.tar.gz"
+    start = time.perf_counter()
+    if archive.exists():  # kept from an earlier run (--keep): same seed, same file
+        print(f"\n== {n_rows:,} rows: reusing {archive}")
+    else:
+        generate(archive, n_rows, seed=seed)
+        print(
+            f"\n== {n_rows:,} rows: generated {archive.stat().st_size / 2**20:,.0f} MiB tar.gz "
+            f"in {time.perf_counter() - start:.0f} s (not counted)"
+        )
+    raw = workdir / "raw.parquet"
+    result, wall, rss = _in_process(_ingest, archive, raw)
+    rows = {e: [("ingest (tar.gz -> Parquet)", "", result["rows"], wall, rss)] for e in engines}
+    sources = dict.fromkeys(engines, raw)
+    tables = None
+    for i, steps in enumerate(_passes(workdir, seed, raw)):
+        outs = {}
+        for engine in engines:
+            out = workdir / f"{engine}_pass{i}.parquet"
+            if steps[0][0] == "sequences":
+                if tables is None:
+                    t0 = time.perf_counter()
+                    tables = _sequence_tables(sources[engine], workdir, seed)
+                    print(f"   (synthetic sequence tables: {time.perf_counter() - t0:.1f} s, "
+                          "not counted)")  # fmt: skip
+                steps[0] = ("sequences", {"rna_tables": tables["rna"],
+                                          "protein_tables": tables["protein"]})  # fmt: skip
+            tmp = str(workdir / "duckdb_tmp")
+            counts, wall, rss = _in_process(
+                _run_engine, engine, steps, sources[engine], out, threads, memory_limit, tmp
             )
-        counts, wall, rss = _in_process(run_steps, steps, src, out)
-        for j, c in enumerate(counts):
-            label = c["step"] if len(counts) == 1 else f"{c['step']} (pass {i + 1})"
-            rows.append((label, c["rows_in"], c["rows_out"], wall if j == 0 else 0.0, rss))
-        src = out
-    print(f"{'step':28s} {'rows in':>12s} {'rows out':>12s} {'wall s':>8s} {'peak RSS GiB':>13s}")
-    for name, rin, rout, wall, rss in rows:
-        rin_text = f"{rin:,}" if rin != "" else ""
-        print(f"{name:28s} {rin_text:>12s} {rout:>12,} {wall:8.1f} {rss:13.2f}")
-    total = sum(r[3] for r in rows)
-    print(f"{'total':28s} {'':>12s} {'':>12s} {total:8.1f} {max(r[4] for r in rows):13.2f}")
+            for j, c in enumerate(counts):
+                label = c["step"] if len(counts) == 1 else f"{c['step']} (pass {i + 1})"
+                rows[engine].append((label, c["rows_in"], c["rows_out"], wall if j == 0 else 0.0,
+                                     rss, c["reasons"]))  # fmt: skip
+            sources[engine] = outs[engine] = out
+        if len(engines) == 2:
+            a, b = (rows[e][-len(steps) :] for e in engines)
+            same_counts = [(x[1], x[2], x[5]) for x in a] == [(y[1], y[2], y[5]) for y in b]
+            same = same_counts and _same_rows(*outs.values())
+            print(f"   pass {i + 1}: both engines keep the same rows and counts: {same}")
+            if not same:
+                raise SystemExit(f"pass {i + 1}: the engines differ ({outs})")
+    header = f"{'step':28s} {'rows in':>12s} {'rows out':>12s}"
+    for engine in engines:
+        header += f" {engine + ' s':>10s} {engine + ' GiB':>11s}"
+    print(header)
+    first = rows[engines[0]]
+    for k, (name, rin, rout, *_rest) in enumerate(first):
+        line = f"{name:28s} {f'{rin:,}' if rin != '' else '':>12s} {rout:>12,}"
+        for engine in engines:
+            line += f" {rows[engine][k][3]:10.1f} {rows[engine][k][4]:11.2f}"
+        print(line)
+    totals = {e: sum(r[3] for r in rows[e]) for e in engines}
+    line = f"{'total':28s} {'':>12s} {'':>12s}"
+    for engine in engines:
+        line += f" {totals[engine]:10.1f} {max(r[4] for r in rows[engine]):11.2f}"
+    print(line)
+    if len(engines) == 2:
+        steps_only = {e: totals[e] - rows[e][0][3] for e in engines}
+        print(
+            f"duckdb / arrow: total {totals['duckdb'] / totals['arrow']:.2f}, "
+            f"filtering steps only {steps_only['duckdb'] / steps_only['arrow']:.2f}"
+        )
 
 
 def main() -> None:
@@ -270,6 +334,11 @@ def main() -> None:
         help="keep the files in WORKDIR/bench_rnainter_<rows> (needs --workdir); a later run "
         "with --keep reuses the generated archive there",
     )
+    parser.add_argument(
+        "--engines", nargs="+", default=["arrow", "duckdb"], choices=["arrow", "duckdb"]
+    )
+    parser.add_argument("--threads", type=int, default=2, help="DuckDB threads")
+    parser.add_argument("--memory-limit", default="2GB", help="DuckDB memory_limit")
     args = parser.parse_args()
     if args.keep and args.workdir is None:
         parser.error("--keep needs --workdir")
@@ -280,7 +349,13 @@ def main() -> None:
         else:
             workdir = Path(tempfile.mkdtemp(prefix=f"bench_rnainter_{n}_", dir=args.workdir))
         try:
-            run(n, workdir)
+            run(
+                n,
+                workdir,
+                engines=tuple(args.engines),
+                threads=args.threads,
+                memory_limit=args.memory_limit,
+            )
         finally:
             if not args.keep:
                 shutil.rmtree(workdir, ignore_errors=True)

@@ -93,6 +93,11 @@ def get_final_targets():
     return cfg.final_targets(config)
 
 
+def get_catalog_inputs(wildcards):
+    """The files the catalog's views read, by table (rnainteract.config.catalog_inputs)."""
+    return cfg.catalog_inputs(config)
+
+
 # Jobs too small to be worth a cluster submission (~7 s of start-up each under SLURM).
 localrules:
     all,
@@ -114,3 +119,4 @@ localrules:
     summarize_multilabel,
     source_lock,
     release,
+    catalog,

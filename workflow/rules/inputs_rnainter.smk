@@ -17,7 +17,13 @@ def get_rnainter_sequence_steps(wildcards):
 
 
 def get_rnainter_cap_steps(wildcards):
+    """The per-interactor cap (seeded)."""
     return cfg.rnainter_cap_steps(config)
+
+
+def get_rnainter_duckdb(wildcards):
+    """DuckDB's memory limit and spill folder for the filtering steps (`rnainter.duckdb`)."""
+    return cfg.rnainter_duckdb(config)
 
 
 def get_rnainter_fetch_inputs(wildcards):

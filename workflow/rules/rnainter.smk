@@ -24,7 +24,8 @@ rule rnainter_ingest:
 
 
 rule rnainter_rows:
-    """Row-wise steps in one pass: RNA-protein rows, categories, species, Raw_ID mapping."""
+    """Row-wise steps in one pass (DuckDB SQL, src/rnainteract/sources/sql/): RNA-protein rows,
+    categories, species, Raw_ID mapping."""
     input:
         table="results/rnainter/raw.parquet",
     output:
@@ -36,11 +37,13 @@ rule rnainter_rows:
         "benchmarks/rnainter_rows.tsv"
     conda:
         "../../envs/rnainteract.yaml"
+    threads: 2  # DuckDB's threads
     resources:
         mem_mb=3000,
         runtime=60,
     params:
         steps=get_rnainter_row_steps,
+        duckdb=get_rnainter_duckdb,
     script:
         "../scripts/rnainter_steps.py"
 
@@ -105,11 +108,13 @@ rule rnainter_sequences:
         "benchmarks/rnainter_sequences.tsv"
     conda:
         "../../envs/rnainteract.yaml"
+    threads: 2  # DuckDB's threads
     resources:
         mem_mb=3000,
         runtime=60,
     params:
         steps=get_rnainter_sequence_steps,
+        duckdb=get_rnainter_duckdb,
     script:
         "../scripts/rnainter_steps.py"
 
@@ -127,11 +132,13 @@ rule rnainter_dedupe:
         "benchmarks/rnainter_dedupe.tsv"
     conda:
         "../../envs/rnainteract.yaml"
+    threads: 2  # DuckDB's threads
     resources:
         mem_mb=4000,
         runtime=60,
     params:
         steps=[["dedupe", {}]],
+        duckdb=get_rnainter_duckdb,
     script:
         "../scripts/rnainter_steps.py"
 
@@ -149,11 +156,13 @@ rule rnainter_cap:
         "benchmarks/rnainter_cap.tsv"
     conda:
         "../../envs/rnainteract.yaml"
+    threads: 2  # DuckDB's threads
     resources:
         mem_mb=4000,
         runtime=60,
     params:
         steps=get_rnainter_cap_steps,
+        duckdb=get_rnainter_duckdb,
     script:
         "../scripts/rnainter_steps.py"
 

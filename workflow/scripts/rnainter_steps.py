@@ -12,4 +12,5 @@ with log_to(snakemake.log[0]):
                       "protein_tables": list(snakemake.input.protein)}  # fmt: skip
         steps.append((name, params))
     run_steps(steps, snakemake.input.table, snakemake.output.table,
-              out_counts=snakemake.output.counts)  # fmt: skip
+              out_counts=snakemake.output.counts, threads=snakemake.threads,
+              **snakemake.params.duckdb)  # fmt: skip

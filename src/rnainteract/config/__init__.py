@@ -19,11 +19,15 @@ produces: the sources used, the releases, rule ``all``), :mod:`.checks` (:func:`
 from rnainteract.config.checks import ConfigError, check_config
 from rnainteract.config.outputs import (
     ANNOTATION_SOURCES,
+    CATALOG,
     EXTERNAL_METRICS,
     RELEASE_SECTIONS,
     REPORT_INTRO,
+    RNAINTER_STAGES,
     SOURCE_LOCK,
+    catalog_inputs,
     dataset_sources,
+    embedding_files,
     external_score_files,
     external_sets,
     final_model_dir,
@@ -76,6 +80,7 @@ from rnainteract.config.queries import (
     rbp_tasks,
     rnainter_cap_steps,
     rnainter_databases,
+    rnainter_duckdb,
     rnainter_fetch_inputs,
     rnainter_id_lists,
     rnainter_row_steps,
@@ -91,6 +96,10 @@ from rnainteract.config.queries import (
 
 __all__ = [
     "ANNOTATION_SOURCES",
+    "CATALOG",
+    "RNAINTER_STAGES",
+    "catalog_inputs",
+    "embedding_files",
     "EXTERNAL_METRICS",
     "external_score_files",
     "external_sets",
@@ -144,6 +153,7 @@ __all__ = [
     "release_datasets",
     "release_inputs",
     "rnainter_cap_steps",
+    "rnainter_duckdb",
     "rnainter_databases",
     "rnainter_fetch_inputs",
     "rnainter_id_lists",

@@ -9,16 +9,19 @@ from collections.abc import Mapping
 from rnainteract.config.queries import (
     MIRNA_SPLITS,
     base_dataset,
+    embedder_users,
     embedding_molecule,
     mirna_enabled,
     mirna_prediction_files,
     model_datasets,
+    ppi_embedders,
     random_init_embedders,
     rbp_model_names,
     rbp_tasks,
     rnainter_databases,
     rnainter_settings,
     source_path,
+    split_predictions,
     used_embedders,
 )
 from rnainteract.models.registry import EXPLAINED_KINDS
@@ -255,7 +258,8 @@ def predict_outputs(config: Mapping) -> list[str]:
 def final_targets(config: Mapping) -> list[str]:
     """The files of rule ``all``: summary tables, figures, leakage reports, dataset cards, the
     source lock, the releases (``targets.release``), the final models' cards, the external
-    metrics and the predictions, and those of the enabled side branches."""
+    metrics and the predictions, those of the enabled side branches, and the results catalog
+    over them all (:data:`CATALOG`)."""
     t = config["targets"]
     rbp = rbp_tasks(config)
     return [
@@ -288,4 +292,77 @@ def final_targets(config: Mapping) -> list[str]:
         *[f"{final_model_dir(d, m)}/card.json" for d, m in final_models(config)],
         *([EXTERNAL_METRICS] if external_sets(config) else []),
         *predict_outputs(config),
+        CATALOG,
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# the results catalog
+
+CATALOG = "results/catalog.duckdb"
+"""The results catalog (rule ``catalog``; :mod:`rnainteract.catalog`)."""
+
+RNAINTER_STAGES = ("mapped", "sequenced", "deduped", "capped")
+"""The RNAInter filtering stages in order: ``results/rnainter/steps/<stage>.parquet`` and
+``<stage>.counts.json`` (workflow/rules/rnainter.smk)."""
+
+
+def embedding_files(config: Mapping) -> list[str]:
+    """The embedding tables a run writes: of the embedders that a target model trained on a
+    target dataset reads, of ``targets.embeddings`` and of the PPI branch (config order)."""
+    names = [
+        e
+        for e in config.get("embedders", {})
+        if any(model_datasets(config, model) for model, _, _ in embedder_users(config, e))
+    ]
+    names += [*config["targets"].get("embeddings", []), *ppi_embedders(config)]
+    return [
+        f"results/embeddings/{e}/{embedding_molecule(config, e)}.parquet"
+        for e in dict.fromkeys(names)
+    ]
+
+
+def catalog_inputs(config: Mapping) -> dict[str, list[str]]:
+    """Inputs of rule ``catalog``: table name (of :data:`rnainteract.catalog.TABLES`) → the
+    files of this run its views read, for the tables that have any (RNAInter's steps only with
+    ``targets.rnainter``). Every file is one that rule ``all`` builds or reads already, so the
+    catalog adds no job but its own and reruns when a table changes."""
+    t = config["targets"]
+    datasets = t["datasets"]
+    bases = list(dict.fromkeys(base_dataset(config, d) for d in datasets))
+    pairs = [f"results/pairs/{b}.parquet" for b in bases]
+    pairs += ["results/pairs/rnainter.parquet"] if t.get("rnainter") else []
+    predictions = [
+        path
+        for d in datasets
+        for s in t["splits"]
+        for path in split_predictions(config, d, s).values()
+    ]
+    predictions += list(mirna_prediction_files(config).values())
+    predictions += [
+        p for task in rbp_tasks(config) for p in split_predictions(config, task, "random").values()
+    ]
+    summaries = ["datasets", "metrics", "homology_gap", "confusion"]
+    summaries += ["multilabel_metrics"] if rbp_tasks(config) else []
+    summaries += ["ppi_metrics"] if t.get("ppi") else []
+    summaries += ["external_metrics"] if external_sets(config) else []
+    stages = RNAINTER_STAGES if t.get("rnainter") else ()
+    inputs = {
+        "pairs": list(dict.fromkeys(pairs)),
+        "dataset_pairs": [f"results/datasets/{d}/pairs.parquet" for d in datasets],
+        **{
+            table: [f"results/annotation/{b}/{table}.tsv" for b in bases]
+            for table in ("rna_families", "rfam_hits", "protein_clans", "pfam_hits")
+        },
+        "splits": [f"results/splits/{d}/{s}.parquet" for d in datasets for s in t["splits"]],
+        "split_identity": [
+            f"results/splits/{d}/{s}.identity.parquet" for d in datasets for s in t["splits"]
+        ],
+        "predictions": predictions,
+        **{name: [f"results/summary/{name}.tsv"] for name in summaries},
+        "external_predictions": list(external_score_files(config).values()),
+        "embeddings": embedding_files(config),
+        "rnainter_rows": [f"results/rnainter/steps/{s}.parquet" for s in stages],
+        "rnainter_steps": [f"results/rnainter/steps/{s}.counts.json" for s in stages],
+    }
+    return {name: files for name, files in inputs.items() if files}

@@ -410,7 +410,7 @@ def rnainter_id_lists(config: Mapping) -> dict[str, str]:
 
 def rnainter_row_steps(config: Mapping) -> list:
     """The row-wise filtering steps and their parameters
-    (:func:`rnainteract.sources.rnainter.run_steps`)."""
+    (:func:`rnainteract.sources.rnainter.run_steps`; SQL in ``sources/sql/``)."""
     r = rnainter_settings(config)
     return [
         [
@@ -455,6 +455,15 @@ def rnainter_cap_steps(config: Mapping) -> list:
             {"max_per_interactor": r.get("max_per_interactor", 150), "seed": r.get("seed", 42)},
         ]
     ]
+
+
+def rnainter_duckdb(config: Mapping) -> dict:
+    """DuckDB settings of the filtering steps: ``memory_limit``, ``temp_directory``."""
+    settings = rnainter_settings(config).get("duckdb", {})
+    return {
+        "memory_limit": settings.get("memory_limit", "2GB"),
+        "temp_directory": settings.get("temp_directory", "resources/duckdb_tmp"),
+    }
 
 
 def rnainter_fetch_inputs(config: Mapping, database: str) -> dict[str, str]:
