@@ -103,7 +103,7 @@ def test_a_config_error_names_the_allowed_values(config, path, value, allowed):
 
 def test_without_the_key_rnainter_excludes_the_documented_categories(config):
     """README and config/config.yaml: mRNA, unknown and unspecified are dropped (App. B.4)."""
-    from rnainteract.sources import rnainter
+    from rnainteract.sources import rnainter_sql as rnainter
 
     documented = ["mRNA", "unknown", "unspecified"]
     assert config["rnainter"]["exclude_rna_categories"] == documented  # config/config.yaml

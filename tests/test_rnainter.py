@@ -17,6 +17,7 @@ import pytest
 
 from rnainteract.io.fasta import read_fasta
 from rnainteract.sources import rnainter as R
+from rnainteract.sources import rnainter_sql as S
 
 sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
 import rnainter_arrow as A  # noqa: E402  (the frozen Arrow engine: the reference)
@@ -75,13 +76,13 @@ def test_real_rp_rows_parse(shared_data, tmp_path):
     assert (first.Raw_ID1, first.Raw_ID2, first.score) == ("NCBI:69889", "NCBI:56758", 0.1229)
     assert table.strong.isna().all() and table.weak.tolist()[2] == "HITS-CLIP"
     assert table.predict.tolist() == ["Scan pipeline widely used MATCH algorithm"] * 3
-    counts = R.run_steps([("rna_protein", {}), ("map_ids", {})], tmp_path / "raw.parquet",
+    counts = S.run_steps([("rna_protein", {}), ("map_ids", {})], tmp_path / "raw.parquet",
                          tmp_path / "mapped.parquet")  # fmt: skip
     assert [c["rows_out"] for c in counts] == [3, 3]
     mapped = pd.read_parquet(tmp_path / "mapped.parquet")
     assert sorted(mapped.rna_id) == ["ncbi:100503199", "ncbi:69522", "ncbi:69889"]
     assert set(mapped.protein_id) == {"ncbi:56758"}
-    assert R.unique_ids(tmp_path / "mapped.parquet") == {
+    assert S.unique_ids(tmp_path / "mapped.parquet") == {
         ("protein", "ncbi"): ["56758"],
         ("rna", "ncbi"): ["100503199", "69522", "69889"],
     }
@@ -93,7 +94,7 @@ def test_real_rna_rna_rows_parse_and_are_not_rna_protein(shared_data, tmp_path):
     assert R.ingest_rnainter(src, tmp_path / "rr.parquet")["rows"] == 26
     table = pd.read_parquet(tmp_path / "rr.parquet")
     assert table.strong.isna().all() and set(table.weak) >= {"PARIS"}
-    counts = R.run_step("rna_protein", tmp_path / "rr.parquet", tmp_path / "out.parquet")
+    counts = S.run_step("rna_protein", tmp_path / "rr.parquet", tmp_path / "out.parquet")
     assert counts["rows_out"] == 0 and counts["reasons"] == {"no protein interactor": 26}
     assert pq.read_schema(tmp_path / "out.parquet").names == PAIR_ROW_COLUMNS
 
@@ -182,8 +183,8 @@ def test_row_groups_do_not_change_the_table(tmp_path):
     )
     assert one.read().equals(many.read())
     steps = [("rna_protein", {}), ("categories", {}), ("map_ids", {})]
-    a = R.run_steps(steps, tmp_path / "one.parquet", tmp_path / "a.parquet")
-    b = R.run_steps(steps, tmp_path / "many.parquet", tmp_path / "b.parquet")
+    a = S.run_steps(steps, tmp_path / "one.parquet", tmp_path / "a.parquet")
+    b = S.run_steps(steps, tmp_path / "many.parquet", tmp_path / "b.parquet")
     assert [c["reasons"] for c in a] == [c["reasons"] for c in b]
     assert a[1]["reasons"] == {"rna category mRNA": 1000}
     assert pd.read_parquet(tmp_path / "a.parquet").equals(pd.read_parquet(tmp_path / "b.parquet"))
@@ -216,7 +217,7 @@ ROWS = [
 
 def test_each_row_step_counts_what_it_drops(raw_table, tmp_path):
     raw = raw_table(ROWS)
-    s1 = R.run_step("rna_protein", raw, tmp_path / "s1.parquet")
+    s1 = S.run_step("rna_protein", raw, tmp_path / "s1.parquet")
     assert (s1["rows_in"], s1["rows_out"], s1["reoriented"]) == (10, 9, 1)
     assert s1["reasons"] == {"protein-protein": 1}
     t1 = pd.read_parquet(tmp_path / "s1.parquet").set_index("row")
@@ -224,22 +225,22 @@ def test_each_row_step_counts_what_it_drops(raw_table, tmp_path):
     swapped = t1.loc[1]  # RP2: its RNA was listed second
     assert (swapped.rna_category, swapped.protein_category) == ("snoRNA", "TF")
     assert (swapped.rna_raw_id, swapped.protein_raw_id) == ("Ensembl:ENSG0001", "NCBI:22")
-    s2 = R.run_step("categories", tmp_path / "s1.parquet", tmp_path / "s2.parquet")
+    s2 = S.run_step("categories", tmp_path / "s1.parquet", tmp_path / "s2.parquet")
     assert s2["reasons"] == {"rna category mRNA": 1, "rna category missing": 1}
-    s3 = R.run_step("species", tmp_path / "s2.parquet", tmp_path / "s3.parquet",
+    s3 = S.run_step("species", tmp_path / "s2.parquet", tmp_path / "s3.parquet",
                     params={"species": ["Homo sapiens"]})  # fmt: skip
     assert s3["reasons"] == {"rna species Mus musculus": 1} and s3["rows_out"] == 6
-    same = R.run_step("species", tmp_path / "s2.parquet", tmp_path / "s3b.parquet",
+    same = S.run_step("species", tmp_path / "s2.parquet", tmp_path / "s3b.parquet",
                       params={"species": None})  # fmt: skip
     assert same["rows_out"] == same["rows_in"] == 7
-    s4 = R.run_step("map_ids", tmp_path / "s3.parquet", tmp_path / "s4.parquet")
+    s4 = S.run_step("map_ids", tmp_path / "s3.parquet", tmp_path / "s4.parquet")
     assert s4["reasons"] == {
         "rna prefix FlyBase": 1,
         "protein database ensembl not used": 1,
         "rna raw id without prefix": 1,
     }
     mapped = pd.read_parquet(tmp_path / "s4.parquet")
-    assert list(mapped.columns) == R.MAPPED_COLUMNS
+    assert list(mapped.columns) == S.MAPPED_COLUMNS
     assert sorted(zip(mapped.rna_id, mapped.protein_id, strict=True)) == [
         ("ensembl:ENSG0001", "ncbi:22"),
         ("ncbi:11", "uniprot:P12345"),
@@ -255,11 +256,11 @@ def test_fused_pass_equals_the_steps_one_by_one(raw_table, tmp_path):
         ("species", {"species": ["Homo sapiens"]}),
         ("map_ids", {}),
     ]
-    fused = R.run_steps(steps, raw, tmp_path / "fused.parquet", out_counts=tmp_path / "c.json")
+    fused = S.run_steps(steps, raw, tmp_path / "fused.parquet", out_counts=tmp_path / "c.json")
     src = raw
     for i, (name, params) in enumerate(steps):
         out = tmp_path / f"one{i}.parquet"
-        alone = R.run_step(name, src, out, params=params)
+        alone = S.run_step(name, src, out, params=params)
         assert {k: alone[k] for k in ("rows_in", "rows_out", "reasons")} == {
             k: fused[i][k] for k in ("rows_in", "rows_out", "reasons")
         }
@@ -271,9 +272,9 @@ def test_fused_pass_equals_the_steps_one_by_one(raw_table, tmp_path):
         s for s, _ in steps
     ]
     with pytest.raises(ValueError, match="unknown RNAInter step"):
-        R.run_step("nope", raw, tmp_path / "x.parquet")
+        S.run_step("nope", raw, tmp_path / "x.parquet")
     with pytest.raises(ValueError, match="step species: unknown parameter.*'specie'"):
-        R.run_step("species", raw, tmp_path / "x.parquet", params={"specie": ["Homo sapiens"]})
+        S.run_step("species", raw, tmp_path / "x.parquet", params={"specie": ["Homo sapiens"]})
     assert not (tmp_path / "x.parquet").exists()
 
 
@@ -292,7 +293,7 @@ def test_vectorized_prefix_mapping_matches_the_reference(tmp_path):
         "rna_raw_id": pa.array(raw_ids, pa.string()), "protein_raw_id": ["UniProt:Q1"] * n,
     })  # fmt: skip
     pq.write_table(table, tmp_path / "in.parquet")
-    counts = R.run_step("map_ids", tmp_path / "in.parquet", tmp_path / "out.parquet")
+    counts = S.run_step("map_ids", tmp_path / "in.parquet", tmp_path / "out.parquet")
     out = pd.read_parquet(tmp_path / "out.parquet").set_index("row")
     expected_reasons: dict[str, int] = {}
     for i, raw in enumerate(raw_ids):
@@ -342,7 +343,7 @@ def test_sequence_tables_and_the_sequences_step(tmp_path):
     pairs = [("ncbi:1", "uniprot:P2"), ("ncbi:2", "uniprot:P2"), ("ncbi:4", "uniprot:P2"),
              ("ncbi:9", "uniprot:P2"), ("ncbi:3", "uniprot:P1")]  # fmt: skip
     src = mapped_table(tmp_path / "m.parquet", pairs)
-    counts = R.run_steps(
+    counts = S.run_steps(
         [
             ("sequences", {"rna_tables": [tmp_path / "empty.parquet", tmp_path / "rna.parquet"],
                            "protein_tables": [tmp_path / "protein.parquet"]}),
@@ -363,7 +364,7 @@ def test_dedupe_keeps_the_highest_score_then_the_first_row(tmp_path):
     pairs = [("a:1", "b:1"), ("a:1", "b:1"), ("a:1", "b:2"), ("a:1", "b:1"), ("a:2", "b:2"),
              ("a:2", "b:2")]  # fmt: skip
     src = mapped_table(tmp_path / "m.parquet", pairs, [0.2, 0.7, 0.1, 0.7, None, 0.3])
-    counts = R.run_step("dedupe", src, tmp_path / "d.parquet")
+    counts = S.run_step("dedupe", src, tmp_path / "d.parquet")
     assert counts["reasons"] == {"duplicate pair": 3}
     kept = pd.read_parquet(tmp_path / "d.parquet").sort_values("row").row.tolist()
     assert kept == [1, 2, 5]  # 0.7 (first of the tie), the single b:2 pair, 0.3 over null
@@ -371,7 +372,7 @@ def test_dedupe_keeps_the_highest_score_then_the_first_row(tmp_path):
 
 def reference_cap(pairs, cap, seed):
     """Plain-Python cap: order rows by the seeded hash, keep per RNA, then per protein."""
-    keys = R.row_hash(np.arange(len(pairs)), seed=seed)
+    keys = S.row_hash(np.arange(len(pairs)), seed=seed)
     order = sorted(range(len(pairs)), key=lambda i: keys[i])
     per_rna: dict[str, int] = {}
     first = []
@@ -389,7 +390,7 @@ def reference_cap(pairs, cap, seed):
 
 
 def cap(src, out, **params):
-    return R.run_step("cap", src, out, params=params)
+    return S.run_step("cap", src, out, params=params)
 
 
 def test_cap_matches_a_plain_python_reference_and_is_seeded(tmp_path):
@@ -427,22 +428,22 @@ def test_row_hash_is_splitmix64():
         return z ^ (z >> 31)
 
     rows = np.array([0, 1, 2, 12345678901], dtype=np.int64)
-    assert R.row_hash(rows, seed=42).tolist() == [splitmix64(int(r) ^ 42) for r in rows]
-    assert R.row_hash(np.array([0]), seed=0).tolist() == [0xE220A8397B1DCDAF]
+    assert S.row_hash(rows, seed=42).tolist() == [splitmix64(int(r) ^ 42) for r in rows]
+    assert S.row_hash(np.array([0]), seed=0).tolist() == [0xE220A8397B1DCDAF]
 
 
 def test_empty_inputs_give_empty_outputs_with_the_schema(raw_table, tmp_path):
     raw = raw_table([row("RP1", "r", "mRNA", "p", "RBP", "NCBI:1", "NCBI:2")])
-    counts = R.run_steps(
+    counts = S.run_steps(
         [("rna_protein", {}), ("categories", {}), ("species", {}), ("map_ids", {})],
         raw,
         tmp_path / "m.parquet",
     )
     assert counts[1]["rows_out"] == 0 and counts[3]["rows_in"] == 0
-    assert pq.read_schema(tmp_path / "m.parquet").names == R.MAPPED_COLUMNS
-    assert R.run_step("dedupe", tmp_path / "m.parquet", tmp_path / "d.parquet")["rows_out"] == 0
-    assert R.run_step("cap", tmp_path / "d.parquet", tmp_path / "c.parquet")["rows_out"] == 0
-    assert pq.read_schema(tmp_path / "c.parquet").names == R.MAPPED_COLUMNS
+    assert pq.read_schema(tmp_path / "m.parquet").names == S.MAPPED_COLUMNS
+    assert S.run_step("dedupe", tmp_path / "m.parquet", tmp_path / "d.parquet")["rows_out"] == 0
+    assert S.run_step("cap", tmp_path / "d.parquet", tmp_path / "c.parquet")["rows_out"] == 0
+    assert pq.read_schema(tmp_path / "c.parquet").names == S.MAPPED_COLUMNS
 
 
 # --- the contract ---------------------------------------------------------------------------
@@ -450,7 +451,7 @@ def test_empty_inputs_give_empty_outputs_with_the_schema(raw_table, tmp_path):
 
 def test_pairs_contract_symbols_from_the_raw_table(raw_table, tmp_path):
     raw = raw_table(ROWS[:2])  # RP1 as listed, RP2 with its protein listed first
-    R.run_steps([("rna_protein", {}), ("map_ids", {})], raw, tmp_path / "m.parquet")
+    S.run_steps([("rna_protein", {}), ("map_ids", {})], raw, tmp_path / "m.parquet")
     rna, _ = R.sequence_table("rna", "ncbi", {"11": "ACGU"}, {}, [])
     rna2, _ = R.sequence_table("rna", "ensembl", {"ENSG0001": "GGGA"}, {}, [])
     prot, _ = R.sequence_table("protein", "uniprot", {"P12345": "MKV"}, {}, [])
@@ -534,11 +535,11 @@ def test_sql_steps_keep_exactly_the_rows_of_the_arrow_engine(raw_table, tmp_path
     raw = raw_table(odd_rows(6000, seed=3))
     species = {"species": ["Homo sapiens", "Mus musculus"]}
     rows_pass = [("rna_protein", {}), ("categories", {}), ("species", species), ("map_ids", {})]
-    sql = R.run_steps(rows_pass, raw, tmp_path / "sql_0.parquet")
+    sql = S.run_steps(rows_pass, raw, tmp_path / "sql_0.parquet")
     arrow = A.run_steps(rows_pass, raw, tmp_path / "arrow_0.parquet")
     tables = {"rna": [], "protein": []}
     rng = np.random.default_rng(4)
-    for (molecule, database), accessions in R.unique_ids(tmp_path / "sql_0.parquet").items():
+    for (molecule, database), accessions in S.unique_ids(tmp_path / "sql_0.parquet").items():
         letters = "ACGU" if molecule == "rna" else "MKVL"
         missing = accessions[2::11]
         sequences = {a: letters[0] * int(rng.integers(1, 1100)) for a in accessions}
@@ -558,7 +559,7 @@ def test_sql_steps_keep_exactly_the_rows_of_the_arrow_engine(raw_table, tmp_path
                "protein_database", "protein_id"]  # fmt: skip
     for i, steps in enumerate([rows_pass, *passes]):
         if i:
-            sql = R.run_steps(
+            sql = S.run_steps(
                 steps, tmp_path / f"sql_{i - 1}.parquet", tmp_path / f"sql_{i}.parquet"
             )
             arrow = A.run_steps(steps, tmp_path / f"arrow_{i - 1}.parquet",
@@ -595,9 +596,9 @@ def test_a_small_memory_limit_still_finishes_by_spilling(tmp_path):
         "protein_database": ["uniprot"] * n,
         "protein_id": pa.array([f"uniprot:P{i:06d}" for i in rng.integers(0, 300_000, n)]),
     }), tmp_path / "m.parquet")  # fmt: skip
-    free = R.run_step("dedupe", tmp_path / "m.parquet", tmp_path / "free.parquet", threads=1)
+    free = S.run_step("dedupe", tmp_path / "m.parquet", tmp_path / "free.parquet", threads=1)
     spill = tmp_path / "spill"
-    limited = R.run_step("dedupe", tmp_path / "m.parquet", tmp_path / "limited.parquet",
+    limited = S.run_step("dedupe", tmp_path / "m.parquet", tmp_path / "limited.parquet",
                          threads=1, memory_limit="60MB", temp_directory=spill)  # fmt: skip
     assert {k: limited[k] for k in ("rows_in", "rows_out", "reasons")} == {
         k: free[k] for k in ("rows_in", "rows_out", "reasons")
@@ -606,17 +607,17 @@ def test_a_small_memory_limit_still_finishes_by_spilling(tmp_path):
         pd.read_parquet(tmp_path / f"{k}.parquet").sort_values("row") for k in ("free", "limited")
     )
     assert a.row.tolist() == b.row.tolist()
-    con = R.connect(threads=1, memory_limit="60MB")
+    con = S.connect(threads=1, memory_limit="60MB")
     con.execute("SET temp_directory = ''")  # no spilling
-    R._source_view(con, tmp_path / "m.parquet")
-    sql = (R.SQL_DIR / "dedupe.sql").read_text().replace("step_input", "step_0")
+    S.table_view(con, tmp_path / "m.parquet")
+    sql = (S.SQL_DIR / "dedupe.sql").read_text().replace("step_input", "step_0")
     with pytest.raises(duckdb.OutOfMemoryException):
         con.execute(f"CREATE TEMP TABLE t AS {sql}")
 
 
 def test_step_counts_are_written_beside_the_output(raw_table, tmp_path):
     raw = raw_table(ROWS)
-    counts = R.run_steps([("rna_protein", {}), ("categories", {})], raw, tmp_path / "o.parquet",
+    counts = S.run_steps([("rna_protein", {}), ("categories", {})], raw, tmp_path / "o.parquet",
                          out_counts=tmp_path / "o.counts.json")  # fmt: skip
     written = json.loads((tmp_path / "o.counts.json").read_text())
     assert written == counts and [c["step"] for c in written] == ["rna_protein", "categories"]

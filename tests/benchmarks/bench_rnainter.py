@@ -49,7 +49,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from rnainteract.io.files import atomic_path, write_parquet
-from rnainteract.sources.rnainter import RNAINTER_COLUMNS, unique_ids
+from rnainteract.sources.rnainter import RNAINTER_COLUMNS
+from rnainteract.sources.rnainter_sql import unique_ids
 
 sys.path.insert(0, str(Path(__file__).parent))  # rnainter_arrow.py, the frozen Arrow engine
 
@@ -239,7 +240,7 @@ def _run_engine(engine: str, steps, src, out, threads: int, memory_limit: str, t
         import rnainter_arrow
 
         return rnainter_arrow.run_steps(steps, src, out)
-    from rnainteract.sources.rnainter import run_steps
+    from rnainteract.sources.rnainter_sql import run_steps
 
     return run_steps(
         steps, src, out, threads=threads, memory_limit=memory_limit, temp_directory=tmp

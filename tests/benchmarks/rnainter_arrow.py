@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from rnainteract.io.files import atomic_path, write_json
-from rnainteract.sources.rnainter import (
+from rnainteract.sources.rnainter_sql import (
     DEFAULT_DATABASES,
     DEFAULT_PREFIXES,
     EXCLUDED_RNA_CATEGORIES,

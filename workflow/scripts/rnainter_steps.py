@@ -1,7 +1,7 @@
 """Adapter: rules rnainter_rows, rnainter_sequences, rnainter_dedupe, rnainter_cap."""
 
 from rnainteract.io.logs import log_to
-from rnainteract.sources.rnainter import run_steps
+from rnainteract.sources.rnainter_sql import run_steps
 
 with log_to(snakemake.log[0]):
     steps = []

@@ -24,7 +24,7 @@ SOURCE_CACHE = "resources/sources"
 """Download cache of the sources (:data:`rnainteract.sources.download.CACHE_DIR`)."""
 EXCLUDED_RNA_CATEGORIES = ("mRNA", "unknown", "unspecified")
 """Default ``rnainter.exclude_rna_categories`` (RNAInterAct App. B.4; copy of
-:data:`rnainteract.sources.rnainter.EXCLUDED_RNA_CATEGORIES`, equal to the schema default)."""
+:data:`rnainteract.sources.rnainter_sql.EXCLUDED_RNA_CATEGORIES`, equal to the schema default)."""
 RNAINTER_SEQUENCE_SERVICES = ("ncbi", "uniprot", "ensembl")
 """Databases whose sequences come from a web service (options under ``rnainter.services``)."""
 
@@ -410,7 +410,7 @@ def rnainter_id_lists(config: Mapping) -> dict[str, str]:
 
 def rnainter_row_steps(config: Mapping) -> list:
     """The row-wise filtering steps and their parameters
-    (:func:`rnainteract.sources.rnainter.run_steps`; SQL in ``sources/sql/``)."""
+    (:func:`rnainteract.sources.rnainter_sql.run_steps`; SQL in ``sources/sql/``)."""
     r = rnainter_settings(config)
     return [
         [

@@ -6,11 +6,11 @@ paper, App. B.1) is a tar.gz holding one tab-separated table with the 13 columns
 it (tar member → pyarrow's incremental CSV reader → Parquet row groups), so memory stays flat in
 the file size; nothing ever holds the whole table in pandas.
 
-The RNAInterAct recipe (App. B.2–B.4) then runs as steps in DuckDB SQL, one file per step in
-``sql/`` beside this module, each a SELECT that says per row why it is dropped (NULL: kept), so
-that the report shows where the data went. :func:`run_steps` runs consecutive steps as one chain
-of views over a Parquet file (counts kept apart per step), with DuckDB's threads and memory limit
-(it spills to disk beyond it):
+The RNAInterAct recipe (App. B.2–B.4) then runs as steps in DuckDB SQL
+(:mod:`rnainteract.sources.rnainter_sql`; one file per step in ``sql/``), each a SELECT that says
+per row why it is dropped (NULL: kept), so that the report shows where the data went; its
+``run_steps`` runs consecutive steps as one chain of views over a Parquet file (counts kept apart
+per step), with DuckDB's threads and memory limit (it spills to disk beyond it):
 
 1. ``rna_protein`` — rows with one RNA and one protein interactor (protein categories ``RBP``,
    ``TF``, ``Protein``), oriented RNA first, columns renamed to ``rna_*`` / ``protein_*``;
@@ -36,14 +36,12 @@ import json
 import logging
 import os
 import queue
-import re
 import tarfile
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -52,6 +50,7 @@ import pyarrow.parquet as pq
 from rnainteract.io.fasta import write_fasta
 from rnainteract.io.files import atomic_path, write_json, write_parquet, write_tsv
 from rnainteract.io.sequences import length_stats
+from rnainteract.sources.rnainter_sql import SQL_DIR, connect, table_view, unique_ids
 
 log = logging.getLogger(__name__)
 
@@ -76,37 +75,6 @@ MISSING_TOKEN = "N/A"
 #: Fields read as null: RNAInter's ``N/A``, an empty field, and ``NaN`` (pandas' print of a
 #: missing value, as in rows transcribed from notebook output; never a real RNAInter value).
 NULL_TOKENS = (MISSING_TOKEN, "", "NaN")
-#: Protein categories of RNAInter's RP table (RNAInterAct App. B.4: "TF, RBP and general proteins").
-PROTEIN_CATEGORIES = ("RBP", "TF", "Protein")
-#: RNA categories dropped by default (App. B.4: no mRNA, no unspecified category).
-EXCLUDED_RNA_CATEGORIES = ("mRNA", "unknown", "unspecified")
-#: Raw_ID prefix → sequence database (RNAInterAct App. B.2, Table 4).
-DEFAULT_PREFIXES = {
-    "NCBI": "ncbi",
-    "UniProt": "uniprot",
-    "Ensembl": "ensembl",
-    "miRBase": "mirbase",
-    "NONCODE": "noncode",
-}
-#: Databases asked for each molecule (App. B.2: proteins from NCBI and UniProt; RNAs from
-#: miRBase, Ensembl, NONCODE and NCBI).
-DEFAULT_DATABASES = {
-    "rna": ("ncbi", "ensembl", "mirbase", "noncode"),
-    "protein": ("ncbi", "uniprot"),
-}
-#: Columns of the map_ids step's output (the sequences step adds ``rna_length`` /
-#: ``protein_length``); ``row`` is the row's 0-based position in the ingested table, where the
-#: RNAInter id, the symbols and the evidence stay (looked up by ``row`` for the final pairs).
-MAPPED_COLUMNS = [
-    "row",
-    "rna_category",
-    "protein_category",
-    "score",
-    "rna_database",
-    "rna_id",
-    "protein_database",
-    "protein_id",
-]
 #: Ingested columns stored with dictionary pages (categories, species, evidence): few distinct
 #: values. Ids, symbols and raw ids have about as many as rows; dictionary pages cost more to
 #: write than they save for them (at 37M rows: 10 s of ingest CPU).
@@ -283,262 +251,6 @@ def ingest_rnainter(
     return {"rows": rows, "seconds": round(seconds, 2), "source": str(archive)}
 
 
-# --------------------------------------------------------------------------------------------
-# Filtering steps: DuckDB SQL, one file per step (src/rnainteract/sources/sql/<step>.sql)
-#
-# Each step is one SELECT over the relation ``step_input`` that returns the columns passed on
-# plus ``reason`` (NULL: the row is kept; else why it is dropped) and, optionally, boolean
-# ``count_<name>`` columns summed into the step's record (``reoriented``). Steps given together
-# run as one chain of views (:func:`run_steps`), so no intermediate table is written; the SQL
-# sits in the package beside this runner (package data) because the library, not only the
-# workflow, runs it (tests, the benchmark, a user's notebook).
-
-SQL_DIR = Path(__file__).with_name("sql")
-#: Each step's parameters and defaults (the keyword arguments of a ``(name, params)`` step);
-#: they become DuckDB variables of the same name (``seed`` as ``cap_seed``).
-STEP_PARAMS: dict[str, dict] = {
-    "rna_protein": {"protein_categories": list(PROTEIN_CATEGORIES)},
-    "categories": {
-        "exclude_rna_categories": list(EXCLUDED_RNA_CATEGORIES),
-        "exclude_protein_categories": [],
-    },
-    "species": {"species": None},
-    "map_ids": {"prefixes": None, "databases": None},
-    "sequences": {"rna_tables": [], "protein_tables": []},
-    "length": {
-        "max_rna_length": 1024,
-        "max_protein_length": 1024,
-        "min_rna_length": 1,
-        "min_protein_length": 1,
-    },
-    "dedupe": {},
-    "cap": {"max_per_interactor": 150, "seed": 42},
-}
-STEP_ORDER = list(STEP_PARAMS)
-
-
-def row_hash(rows: np.ndarray, *, seed: int = 0) -> np.ndarray:
-    """SplitMix64 of ``rows ^ seed`` (Steele, Lea & Flood 2014): a fixed pseudo-random uint64 per
-    row number, the same on every machine and library version (DuckDB's ``hash()`` is not).
-    Registered in DuckDB as ``row_hash(row, seed)`` for the cap step.
-
-    Args:
-        rows: int64 array of row numbers.
-    Returns:
-        uint64 array of the same length.
-    """
-    with np.errstate(over="ignore"):
-        z = rows.astype(np.uint64) ^ np.uint64(seed & 0xFFFFFFFFFFFFFFFF)
-        z = z + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return z ^ (z >> np.uint64(31))
-
-
-def _row_hash_udf(rows: pa.Array, seeds: pa.Array) -> pa.Array:
-    seed = seeds[0].as_py() if len(seeds) else 0
-    return pa.array(row_hash(rows.to_numpy(zero_copy_only=False), seed=seed))
-
-
-def connect(
-    *, threads: int = 1, memory_limit: str | None = None, temp_directory: str | None = None
-):
-    """A DuckDB connection set up for the steps: ``threads``, ``memory_limit`` (e.g. ``"2GB"``;
-    beyond it DuckDB spills to ``temp_directory``), the macros of ``sql/macros.sql`` and the
-    ``row_hash`` function. Insertion order is kept, so a pass over the rows writes them in the
-    order read."""
-    import duckdb
-
-    con = duckdb.connect()
-    con.execute(f"SET threads = {int(threads)}")
-    if memory_limit is not None:
-        con.execute("SET memory_limit = ?", [str(memory_limit)])
-    if temp_directory is not None:
-        Path(temp_directory).mkdir(parents=True, exist_ok=True)
-        con.execute("SET temp_directory = ?", [str(temp_directory)])
-    con.execute((SQL_DIR / "macros.sql").read_text())
-    con.create_function(
-        "row_hash", _row_hash_udf, ["BIGINT", "UBIGINT"], "UBIGINT", type="arrow",
-        side_effects=False,
-    )  # fmt: skip
-    return con
-
-
-def _variables(con, name: str, params: Mapping) -> None:
-    """Set a step's parameters as DuckDB variables (lists as VARCHAR[], the prefix table as a
-    MAP, the sequence tables as the views ``rna_sequences`` / ``protein_sequences``)."""
-    unknown = sorted(set(params) - set(STEP_PARAMS[name]))
-    if unknown:
-        raise ValueError(f"step {name}: unknown parameter(s) {unknown}; {list(STEP_PARAMS[name])}")
-    p = {**STEP_PARAMS[name], **params}  # None: no limit / all species / default prefixes
-    if name == "map_ids":
-        prefixes = {k.lower(): v for k, v in (p["prefixes"] or DEFAULT_PREFIXES).items()}
-        databases = p["databases"] or DEFAULT_DATABASES
-        con.execute("SET VARIABLE prefixes = MAP(?::VARCHAR[], ?::VARCHAR[])",
-                    [list(prefixes), list(prefixes.values())])  # fmt: skip
-        for molecule in ("rna", "protein"):
-            con.execute(f"SET VARIABLE {molecule}_databases = ?::VARCHAR[]",
-                        [list(databases.get(molecule, ()))])  # fmt: skip
-    elif name == "sequences":
-        for molecule in ("rna", "protein"):
-            # one SELECT per table: an empty table's all-null columns have Parquet's null type
-            body = " UNION ALL ".join(
-                [
-                    "SELECT id::VARCHAR AS id, status::VARCHAR AS status, length::BIGINT AS length "
-                    f"FROM read_parquet('{_quoted(path)}')"
-                    for path in p[f"{molecule}_tables"]
-                ]
-                or ["SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS status, NULL::BIGINT AS length "
-                    "WHERE false"]
-            )  # fmt: skip
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {molecule}_sequences AS {body}")
-    elif name == "cap":
-        cap = p["max_per_interactor"]
-        if cap is not None and int(cap) < 1:
-            raise ValueError(f"max_per_interactor must be >= 1 or null, got {cap}")
-        con.execute("SET VARIABLE max_per_interactor = ?::BIGINT", [cap])
-        con.execute("SET VARIABLE cap_seed = ?::UBIGINT", [int(p["seed"]) & 0xFFFFFFFFFFFFFFFF])
-    else:
-        for key, value in p.items():
-            kind = "VARCHAR[]" if isinstance(value, list | tuple) or key == "species" else "BIGINT"
-            con.execute(f"SET VARIABLE {key} = ?::{kind}",
-                        [list(value) if isinstance(value, list | tuple) else value])  # fmt: skip
-
-
-def _quoted(path: str | os.PathLike) -> str:
-    return str(path).replace("'", "''")
-
-
-def _source_view(con, src: str | os.PathLike, *, name: str = "step_0") -> str:
-    """A view ``name`` of the rows of ``src``; an ingested table gets its 0-based ``row``."""
-    path = _quoted(src)
-    names = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()]
-    if "row" in names:
-        body = f"SELECT * FROM read_parquet('{path}')"
-    else:
-        body = (
-            'SELECT * EXCLUDE (file_row_number), file_row_number AS "row" '
-            f"FROM read_parquet('{path}', file_row_number = true)"
-        )
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {body}")
-    return name
-
-
-def run_steps(
-    steps: Sequence[tuple[str, Mapping | None]],
-    src: str | os.PathLike,
-    out: str | os.PathLike,
-    *,
-    out_counts: str | os.PathLike | None = None,
-    threads: int = 1,
-    memory_limit: str | None = None,
-    temp_directory: str | os.PathLike | None = None,
-) -> list[dict]:
-    """Run consecutive filtering steps (``[(name, params), ...]``, :data:`STEP_ORDER`) over the
-    Parquet table ``src`` and write the rows kept by all of them to ``out``.
-
-    The steps run as one chain of DuckDB views over ``src`` (no intermediate table); each
-    step's counts come from a GROUP BY over its reasons and the kept rows are written with
-    ``COPY ... TO`` (Parquet, zstd) to a temporary name, then renamed.
-
-    Args:
-        steps: step names with their parameters (:data:`STEP_PARAMS`; missing ones take the
-            defaults). ``sequences`` takes ``rna_tables`` / ``protein_tables``: the
-            :func:`sequence_table` Parquet files.
-        threads: DuckDB threads (the rule's ``threads:``).
-        memory_limit: DuckDB's memory limit (``"2GB"``); beyond it, it spills to
-            ``temp_directory``.
-        out_counts: also write the counts there (JSON).
-
-    Returns:
-        one record per step: ``step``, ``rows_in``, ``rows_out``, ``dropped``, ``reasons``
-        (rows per reason, most first), any ``count_*`` sums, and ``seconds`` (the whole pass).
-
-    Raises:
-        ValueError: unknown step or parameter; ``max_per_interactor`` < 1.
-        duckdb.Error: ``src`` or a sequence table cannot be read (DuckDB names the file).
-    """
-    unknown = [name for name, _ in steps if name not in STEP_PARAMS]
-    if unknown or not steps:
-        raise ValueError(f"unknown RNAInter step(s) {unknown or steps}; steps: {STEP_ORDER}")
-    start = time.perf_counter()
-    with contextlib.closing(
-        connect(threads=threads, memory_limit=memory_limit,
-                temp_directory=None if temp_directory is None else str(temp_directory))
-    ) as con:  # fmt: skip
-        previous = _source_view(con, src)
-        views = []
-        for i, (name, params) in enumerate(steps, start=1):
-            _variables(con, name, dict(params or {}))
-            sql = re.sub(r"\bstep_input\b", previous, (SQL_DIR / f"{name}.sql").read_text())
-            con.execute(f"CREATE OR REPLACE TEMP VIEW step_{i}_all AS {sql}")
-            names = [r[0] for r in con.execute(f"DESCRIBE step_{i}_all").fetchall()]
-            extra = [c for c in names if c.startswith("count_")]
-            passed = ", ".join(f'"{c}"' for c in names if c != "reason" and c not in extra)
-            if i == len(steps):  # computed once: counted, then written
-                con.execute(f"CREATE TEMP TABLE step_{i}_all_rows AS SELECT * FROM step_{i}_all")
-                views.append((name, f"step_{i}_all_rows", extra))
-                previous = f"SELECT {passed} FROM step_{i}_all_rows WHERE reason IS NULL"
-            else:
-                con.execute(f"CREATE OR REPLACE TEMP VIEW step_{i} AS "
-                            f"SELECT {passed} FROM step_{i}_all WHERE reason IS NULL")  # fmt: skip
-                views.append((name, f"step_{i}_all", extra))
-                previous = f"step_{i}"
-        counts = []
-        for name, view, extra in views:
-            sums = "".join(f", count_if({c})" for c in extra)
-            query = f"SELECT reason, count(*){sums} FROM {view} GROUP BY reason"
-            rows = con.execute(query).fetchall()
-            rows_in = sum(r[1] for r in rows)
-            reasons = {r[0]: r[1] for r in rows if r[0] is not None}
-            counts.append(_result(name, rows_in, rows_in - sum(reasons.values()), reasons,
-                                  **{c.removeprefix("count_"): sum(r[2 + j] for r in rows)
-                                     for j, c in enumerate(extra)}))  # fmt: skip
-        with atomic_path(out) as tmp:
-            con.execute(f"COPY ({previous}) TO '{_quoted(tmp)}' (FORMAT parquet, COMPRESSION zstd)")
-    seconds = round(time.perf_counter() - start, 2)
-    for record in counts:
-        record["seconds"] = seconds
-    if out_counts is not None:
-        write_json(counts, out_counts)
-    return counts
-
-
-def _result(step: str, rows_in: int, rows_out: int, reasons: Mapping[str, int], **extra) -> dict:
-    log.info("step %s: %d rows in, %d out (%s)", step, rows_in, rows_out, dict(reasons))
-    ordered = dict(sorted(reasons.items(), key=lambda item: (-item[1], item[0])))
-    return {
-        "step": step,
-        "rows_in": int(rows_in),
-        "rows_out": int(rows_out),
-        "dropped": int(rows_in - rows_out),
-        "reasons": ordered,
-        **{k: int(v) for k, v in extra.items()},
-    }
-
-
-def run_step(step: str, src, out, *, params: Mapping | None = None, **options) -> dict:
-    """:func:`run_steps` for one step; returns its record."""
-    return run_steps([(step, params)], src, out, **options)[0]
-
-
-def unique_ids(src: str | os.PathLike) -> dict[tuple[str, str], list[str]]:
-    """The distinct accessions to fetch per (molecule, database), sorted, from a mapped table
-    (the map_ids step's output; ids are ``<database>:<accession>``)."""
-    import duckdb
-
-    path = str(src).replace("'", "''")
-    query = " UNION ".join(
-        f"SELECT DISTINCT '{m}', {m}_id FROM read_parquet('{path}') WHERE {m}_id IS NOT NULL"
-        for m in ("rna", "protein")
-    )
-    out: dict[tuple[str, str], list[str]] = {}
-    for molecule, key in sorted(duckdb.connect().execute(query).fetchall()):
-        database, accession = key.split(":", 1)
-        out.setdefault((molecule, database), []).append(accession)
-    return dict(sorted(out.items()))
-
-
 def sequence_table(
     molecule: str,
     database: str,
@@ -612,8 +324,8 @@ def write_rnainter_pairs(
         ValueError: a pair's RNA or protein has no sequence in the tables.
     """
     with contextlib.closing(connect()) as con:
-        con.execute(f"CREATE TEMP VIEW pairs AS SELECT * FROM read_parquet('{_quoted(src)}')")
-        _source_view(con, raw, name="raw")
+        table_view(con, src, name="pairs")
+        table_view(con, raw, name="raw")
         pairs = con.execute((SQL_DIR / "pairs.sql").read_text()).df()
         expected = con.execute("SELECT count(*) FROM pairs").fetchone()[0]
     if len(pairs) != expected:
