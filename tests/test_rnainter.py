@@ -165,7 +165,8 @@ def test_a_failing_parquet_write_fails_the_ingest(tmp_path, monkeypatch):
 
 def test_row_groups_do_not_change_the_table(tmp_path):
     """Small CSV blocks grouped into row groups give the same rows as one block, and the steps
-    (DuckDB reads row groups in parallel) count the same and keep the rows in the same order."""
+    (on two DuckDB threads, which read row groups in parallel) count the same and keep the rows
+    in the same order."""
     rows = [
         row(f"RP{i}", f"r{i % 97}", ["lncRNA", "mRNA", "snoRNA"][i % 3], f"p{i % 13}", "RBP",
             f"NCBI:{i % 97}", f"UniProt:P{i % 13:05d}", round((i % 10) / 10, 1))
@@ -183,8 +184,8 @@ def test_row_groups_do_not_change_the_table(tmp_path):
     )
     assert one.read().equals(many.read())
     steps = [("rna_protein", {}), ("categories", {}), ("map_ids", {})]
-    a = S.run_steps(steps, tmp_path / "one.parquet", tmp_path / "a.parquet")
-    b = S.run_steps(steps, tmp_path / "many.parquet", tmp_path / "b.parquet")
+    a = S.run_steps(steps, tmp_path / "one.parquet", tmp_path / "a.parquet", threads=2)
+    b = S.run_steps(steps, tmp_path / "many.parquet", tmp_path / "b.parquet", threads=2)
     assert [c["reasons"] for c in a] == [c["reasons"] for c in b]
     assert a[1]["reasons"] == {"rna category mRNA": 1000}
     assert pd.read_parquet(tmp_path / "a.parquet").equals(pd.read_parquet(tmp_path / "b.parquet"))
@@ -275,6 +276,9 @@ def test_fused_pass_equals_the_steps_one_by_one(raw_table, tmp_path):
         S.run_step("nope", raw, tmp_path / "x.parquet")
     with pytest.raises(ValueError, match="step species: unknown parameter.*'specie'"):
         S.run_step("species", raw, tmp_path / "x.parquet", params={"specie": ["Homo sapiens"]})
+    with pytest.raises(ValueError, match="a step given twice"):
+        S.run_steps([("length", {"max_rna_length": 800}), ("length", {})], raw,
+                    tmp_path / "x.parquet")  # fmt: skip
     assert not (tmp_path / "x.parquet").exists()
 
 
@@ -358,6 +362,18 @@ def test_sequence_tables_and_the_sequences_step(tmp_path):
     assert counts[1]["reasons"] == {"protein longer than 1024": 1}
     out = pd.read_parquet(tmp_path / "out.parquet")
     assert out[["rna_id", "rna_length", "protein_length"]].values.tolist() == [["ncbi:1", 4, 3]]
+    # an id in two tables: the first table's row counts (as in the Arrow engine), no row doubles
+    again, _ = R.sequence_table("rna", "ncbi", {"3": "ACGUACGU"}, {}, ["1"])
+    R.write_parquet(again, tmp_path / "again.parquet")
+    proteins = [tmp_path / "protein.parquet"]
+    for order in ([tmp_path / "rna.parquet", tmp_path / "again.parquet"],
+                  [tmp_path / "again.parquet", tmp_path / "rna.parquet"]):  # fmt: skip
+        step = [("sequences", {"rna_tables": order, "protein_tables": proteins})]
+        mine = S.run_steps(step, src, tmp_path / "s.parquet")[0]
+        theirs = A.run_steps(step, src, tmp_path / "a.parquet")[0]
+        assert (mine["rows_in"], mine["reasons"]) == (5, theirs["reasons"])
+        a, b = (pd.read_parquet(tmp_path / f"{k}.parquet").sort_values("row") for k in "sa")
+        assert a[["row", "rna_length"]].values.tolist() == b[["row", "rna_length"]].values.tolist()
 
 
 def test_dedupe_keeps_the_highest_score_then_the_first_row(tmp_path):
@@ -613,6 +629,7 @@ def test_a_small_memory_limit_still_finishes_by_spilling(tmp_path):
     sql = (S.SQL_DIR / "dedupe.sql").read_text().replace("step_input", "step_0")
     with pytest.raises(duckdb.OutOfMemoryException):
         con.execute(f"CREATE TEMP TABLE t AS {sql}")
+    con.close()
 
 
 def test_step_counts_are_written_beside_the_output(raw_table, tmp_path):

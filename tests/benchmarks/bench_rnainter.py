@@ -4,7 +4,7 @@ DuckDB SQL steps of the package and the Arrow stage engine they replaced side by
 Not a test (prints numbers). Generates a synthetic ``Download_data_RP.tar.gz`` in RNAInter v4's
 format (the 13 columns, ``N/A`` for empty evidence, ``PREFIX:id`` raw ids) with realistic column
 distributions, ingests it once (pyarrow + ISA-L, shared by both engines), then runs the filtering
-passes with each engine (:mod:`rnainteract.sources.rnainter`, DuckDB; ``rnainter_arrow.py`` in
+passes with each engine (:mod:`rnainteract.sources.rnainter_sql`, DuckDB; ``rnainter_arrow.py`` in
 this folder, the frozen Arrow engine), each pass in a fresh process so that its peak RSS is its
 own. Checks after every pass that both engines kept the same rows with the same counts, and
 prints rows in/out, wall time and peak RSS per step and in total for both.
@@ -254,7 +254,8 @@ def _same_rows(a: Path, b: Path) -> bool:
     query = "SELECT count(*) FROM (({q} EXCEPT ALL {r}) UNION ALL ({r} EXCEPT ALL {q}))"
     columns = "row, rna_category, protein_category, score, rna_id, protein_id"
     q, r = (f"SELECT {columns} FROM read_parquet('{p}')" for p in (a, b))
-    return duckdb.connect().execute(query.format(q=q, r=r)).fetchone()[0] == 0
+    with duckdb.connect() as con:
+        return con.execute(query.format(q=q, r=r)).fetchone()[0] == 0
 
 
 def run(n_rows: int, workdir: Path, *, seed: int = 0, engines=("arrow", "duckdb"),

@@ -186,8 +186,7 @@ def ingest_rnainter(
             :data:`NULL_TOKENS` become null. Written atomically.
         block_size: bytes per CSV block.
         row_group_rows: rows per Parquet row group (at least; whole CSV blocks are grouped).
-            Each later step reads one row group at a time and does its per-distinct-value work
-            once per row group, so larger groups mean less of it in total.
+            DuckDB reads row groups in parallel, one per thread.
 
     Returns:
         ``{"rows": int, "seconds": float, "source": str}``.
@@ -435,7 +434,7 @@ def category_table(stats: Mapping) -> pd.DataFrame:
 
 def write_id_lists(src: str | os.PathLike, outputs: Mapping[tuple[str, str], str]) -> dict:
     """Write the accessions to fetch per (database, molecule), one per line (empty files for
-    pairs with none), from :func:`step_map_ids` output; returns counts per ``database.molecule``.
+    pairs with none), from the map_ids step's output; returns counts per ``database.molecule``.
 
     Raises:
         ValueError: the table needs a (database, molecule) that ``outputs`` lacks.

@@ -120,8 +120,8 @@ def connect(
 ):
     """A DuckDB connection set up for the steps: ``threads``, ``memory_limit`` (e.g. ``"2GB"``;
     beyond it DuckDB spills to ``temp_directory``), the macros of ``sql/macros.sql`` and the
-    ``row_hash`` function. Insertion order is kept, so a pass over the rows writes them in the
-    order read."""
+    ``row_hash`` function. Row-wise passes write their rows in the order read (DuckDB keeps
+    insertion order); after dedupe or the cap (window functions) the order carries no meaning."""
     import duckdb
 
     con = duckdb.connect()
@@ -147,8 +147,9 @@ def _variables(con, name: str, params: Mapping) -> None:
         raise ValueError(f"step {name}: unknown parameter(s) {unknown}; {list(STEP_PARAMS[name])}")
     p = {**STEP_PARAMS[name], **params}  # None: no limit / all species / default prefixes
     if name == "map_ids":
-        prefixes = {k.lower(): v for k, v in (p["prefixes"] or DEFAULT_PREFIXES).items()}
-        databases = p["databases"] or DEFAULT_DATABASES
+        given = DEFAULT_PREFIXES if p["prefixes"] is None else p["prefixes"]
+        prefixes = {k.lower(): v for k, v in given.items()}
+        databases = DEFAULT_DATABASES if p["databases"] is None else p["databases"]
         con.execute("SET VARIABLE prefixes = MAP(?::VARCHAR[], ?::VARCHAR[])",
                     [list(prefixes), list(prefixes.values())])  # fmt: skip
         for molecule in ("rna", "protein"):
@@ -156,16 +157,19 @@ def _variables(con, name: str, params: Mapping) -> None:
                         [list(databases.get(molecule, ()))])  # fmt: skip
     elif name == "sequences":
         for molecule in ("rna", "protein"):
-            # one SELECT per table: an empty table's all-null columns have Parquet's null type
+            # one SELECT per table: an empty table's all-null columns have Parquet's null type;
+            # an id in several tables takes its first table's row (as the Arrow engine did)
             body = " UNION ALL ".join(
                 [
-                    "SELECT id::VARCHAR AS id, status::VARCHAR AS status, length::BIGINT AS length "
-                    f"FROM read_parquet('{_quoted(path)}')"
-                    for path in p[f"{molecule}_tables"]
+                    "SELECT id::VARCHAR AS id, status::VARCHAR AS status, "
+                    f"length::BIGINT AS length, {i} AS t, file_row_number AS r "
+                    f"FROM read_parquet('{_quoted(path)}', file_row_number = true)"
+                    for i, path in enumerate(p[f"{molecule}_tables"])
                 ]
-                or ["SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS status, NULL::BIGINT AS length "
-                    "WHERE false"]
+                or ["SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS status, NULL::BIGINT AS length, "
+                    "0 AS t, 0 AS r WHERE false"]
             )  # fmt: skip
+            body = f"SELECT DISTINCT ON (id) id, status, length FROM ({body}) ORDER BY id, t, r"
             con.execute(f"CREATE OR REPLACE TEMP VIEW {molecule}_sequences AS {body}")
     elif name == "cap":
         cap = p["max_per_interactor"]
@@ -175,9 +179,10 @@ def _variables(con, name: str, params: Mapping) -> None:
         con.execute("SET VARIABLE cap_seed = ?::UBIGINT", [int(p["seed"]) & 0xFFFFFFFFFFFFFFFF])
     else:
         for key, value in p.items():
-            kind = "VARCHAR[]" if isinstance(value, list | tuple) or key == "species" else "BIGINT"
+            listed = isinstance(value, list | tuple | set | frozenset)
+            kind = "VARCHAR[]" if listed or key == "species" else "BIGINT"
             con.execute(f"SET VARIABLE {key} = ?::{kind}",
-                        [list(value) if isinstance(value, list | tuple) else value])  # fmt: skip
+                        [list(value) if listed else value])  # fmt: skip
 
 
 def _quoted(path: str | os.PathLike) -> str:
@@ -230,12 +235,15 @@ def run_steps(
         (rows per reason, most first), any ``count_*`` sums, and ``seconds`` (the whole pass).
 
     Raises:
-        ValueError: unknown step or parameter; ``max_per_interactor`` < 1.
+        ValueError: unknown step or parameter; a step given twice; ``max_per_interactor`` < 1.
         duckdb.Error: ``src`` or a sequence table cannot be read (DuckDB names the file).
     """
     unknown = [name for name, _ in steps if name not in STEP_PARAMS]
     if unknown or not steps:
         raise ValueError(f"unknown RNAInter step(s) {unknown or steps}; steps: {STEP_ORDER}")
+    names = [name for name, _ in steps]
+    if len(set(names)) < len(names):  # a step's parameters are session variables, one per name
+        raise ValueError(f"a step given twice in one pass: {names}; run them in two passes")
     start = time.perf_counter()
     with contextlib.closing(
         connect(threads=threads, memory_limit=memory_limit,
@@ -308,7 +316,9 @@ def unique_ids(src: str | os.PathLike) -> dict[tuple[str, str], list[str]]:
         for m in ("rna", "protein")
     )
     out: dict[tuple[str, str], list[str]] = {}
-    for molecule, key in sorted(duckdb.connect().execute(query).fetchall()):
+    with duckdb.connect() as con:
+        rows = con.execute(query).fetchall()
+    for molecule, key in sorted(rows):
         database, accession = key.split(":", 1)
         out.setdefault((molecule, database), []).append(accession)
     return dict(sorted(out.items()))
