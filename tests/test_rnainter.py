@@ -22,9 +22,6 @@ from rnainteract.sources import rnainter_sql as S
 sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
 import rnainter_arrow as A  # noqa: E402  (the frozen Arrow engine: the reference)
 
-PAIR_ROW_COLUMNS = ["row", "rna_category", "rna_species", "protein_category", "protein_species",
-                    "rna_raw_id", "protein_raw_id", "score"]  # fmt: skip
-
 HEADER = "\t".join(R.RNAINTER_COLUMNS)
 
 
@@ -96,7 +93,7 @@ def test_real_rna_rna_rows_parse_and_are_not_rna_protein(shared_data, tmp_path):
     assert table.strong.isna().all() and set(table.weak) >= {"PARIS"}
     counts = S.run_step("rna_protein", tmp_path / "rr.parquet", tmp_path / "out.parquet")
     assert counts["rows_out"] == 0 and counts["reasons"] == {"no protein interactor": 26}
-    assert pq.read_schema(tmp_path / "out.parquet").names == PAIR_ROW_COLUMNS
+    assert pq.read_schema(tmp_path / "out.parquet").names == A.PAIR_ROW_COLUMNS
 
 
 def test_tar_gz_is_streamed_like_the_plain_table(shared_data, tmp_path):
@@ -222,7 +219,7 @@ def test_each_row_step_counts_what_it_drops(raw_table, tmp_path):
     assert (s1["rows_in"], s1["rows_out"], s1["reoriented"]) == (10, 9, 1)
     assert s1["reasons"] == {"protein-protein": 1}
     t1 = pd.read_parquet(tmp_path / "s1.parquet").set_index("row")
-    assert list(t1.columns) == PAIR_ROW_COLUMNS[1:]
+    assert list(t1.columns) == A.PAIR_ROW_COLUMNS[1:]
     swapped = t1.loc[1]  # RP2: its RNA was listed second
     assert (swapped.rna_category, swapped.protein_category) == ("snoRNA", "TF")
     assert (swapped.rna_raw_id, swapped.protein_raw_id) == ("Ensembl:ENSG0001", "NCBI:22")

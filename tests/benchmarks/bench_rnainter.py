@@ -219,7 +219,7 @@ def _ingest(archive: Path, out: Path) -> dict:
     return ingest_rnainter(archive, out)
 
 
-def _passes(workdir: Path, seed: int, src: Path) -> list:
+def _passes() -> list:
     """The workflow's grouping (workflow/rules/rnainter.smk): the row-wise steps in one pass,
     sequences + length in another, then dedupe, then the cap."""
     return [
@@ -275,7 +275,7 @@ def run(n_rows: int, workdir: Path, *, seed: int = 0, engines=("arrow", "duckdb"
     rows = {e: [("ingest (tar.gz -> Parquet)", "", result["rows"], wall, rss)] for e in engines}
     sources = dict.fromkeys(engines, raw)
     tables = None
-    for i, steps in enumerate(_passes(workdir, seed, raw)):
+    for i, steps in enumerate(_passes()):
         outs = {}
         for engine in engines:
             out = workdir / f"{engine}_pass{i}.parquet"

@@ -22,21 +22,18 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from rnainteract.io.files import atomic_path, write_json
-from rnainteract.sources.rnainter_sql import (
+from rnainteract.sources.rnainter_sql import (  # shared with the SQL steps, not copied
     DEFAULT_DATABASES,
     DEFAULT_PREFIXES,
     EXCLUDED_RNA_CATEGORIES,
     PROTEIN_CATEGORIES,
     log,
+    row_hash,
 )
 
 PAIR_ROW_COLUMNS = [
     "row", "rna_category", "rna_species", "protein_category", "protein_species",
     "rna_raw_id", "protein_raw_id", "score",
-]  # fmt: skip
-MAPPED_COLUMNS = [
-    "row", "rna_category", "protein_category", "score", "rna_database", "rna_id",
-    "protein_database", "protein_id",
 ]  # fmt: skip
 
 # Every step streams its input Parquet file one row group at a time, so memory stays flat in
@@ -566,23 +563,6 @@ def _sequences_stage(
         return table, _first_reason(*reasons)
 
     return Stage("sequences", transform)
-
-
-def row_hash(rows: np.ndarray, *, seed: int = 0) -> np.ndarray:
-    """SplitMix64 of ``rows ^ seed`` (Steele, Lea & Flood 2014): a fixed pseudo-random uint64 per
-    row number, the same on every machine and library version (DuckDB's ``hash()`` is not).
-
-    Args:
-        rows: int64 array of row numbers.
-    Returns:
-        uint64 array of the same length.
-    """
-    with np.errstate(over="ignore"):
-        z = rows.astype(np.uint64) ^ np.uint64(seed & 0xFFFFFFFFFFFFFFFF)
-        z = z + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return z ^ (z >> np.uint64(31))
 
 
 def _codes(values: pa.ChunkedArray) -> np.ndarray:

@@ -310,7 +310,7 @@ def unique_ids(src: str | os.PathLike) -> dict[tuple[str, str], list[str]]:
     (the map_ids step's output; ids are ``<database>:<accession>``)."""
     import duckdb
 
-    path = str(src).replace("'", "''")
+    path = _quoted(src)
     query = " UNION ".join(
         f"SELECT DISTINCT '{m}', {m}_id FROM read_parquet('{path}') WHERE {m}_id IS NOT NULL"
         for m in ("rna", "protein")
