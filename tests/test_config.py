@@ -210,7 +210,7 @@ CONDA_PACKAGES = {
     "esm": "fair-esm", "multimolecule": "multimolecule", "xgboost": "py-xgboost",
     "optuna": "optuna", "shap": "shap", "RNA": "viennarna", "isal": "python-isal",
     "frictionless": "frictionless", "mlcroissant": "mlcroissant", "skops": "skops",
-    "duckdb": "python-duckdb",
+    "duckdb": "python-duckdb", "statsmodels": "statsmodels", "networkx": "networkx",
 }  # fmt: skip
 BINARY_PACKAGES = {"cd-hit-est": "cd-hit", "mmseqs": "mmseqs2", "cmscan": "infernal",
                    "cmpress": "infernal", "hmmscan": "hmmer"}  # fmt: skip

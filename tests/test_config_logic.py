@@ -131,7 +131,13 @@ def test_a_derived_dataset_uses_its_base(config):
         "method": "rnainteract",
         "seed": config["negatives"]["seed"],
         "fallback": config["negatives"]["fallback"],
+        "sampler": "paper",
     }
+    # the dataset's own sampler over negatives.sampler
+    assert cfg.negatives_settings(config, "rpi369_rnainteract_neutral")["sampler"] == (
+        "degree_neutral"
+    )
+    assert cfg.base_dataset(config, "rpi369_rnainteract_neutral") == "rpi369"
 
 
 def test_what_a_model_reads(config):
@@ -218,10 +224,26 @@ def test_final_targets_follow_the_enabled_branches(config):
     targets = cfg.final_targets(config)
     assert not any("miraw" in t or "multilabel" in t for t in targets)
     assert "results/summary/ppi_metrics.tsv" in targets
-    assert len(cfg.metric_files(config)) == sum(
-        len(cfg.model_datasets(config, m)) * len(config["targets"]["splits"])
-        for m in config["targets"]["models"]
+    t = config["targets"]
+    n_baselines = len(t["datasets"]) * len(t["splits"]) * len(t["baselines"])
+    assert len(t["baselines"]) == 5 and len(cfg.metric_files(config)) == n_baselines + sum(
+        len(cfg.model_datasets(config, m)) * len(t["splits"]) for m in t["models"]
     )
+    assert cfg.SHORTCUTS in targets
+    assert [p for p in targets if p.endswith("ladder.png")] == [
+        f"results/figures/{d}/ladder.png" for d in t["datasets"]
+    ]
+    inputs = cfg.baseline_inputs(config, "rpi369_rnainteract")  # its base's tables
+    assert inputs == {
+        "rna_features": "results/features/rpi369/rna_kmer4.parquet",
+        "protein_features": "results/features/rpi369/protein_ctriad3.parquet",
+        "rna_identity": "results/identity/rpi369/rna.parquet",
+        "protein_identity": "results/identity/rpi369/proteins.parquet",
+    }
+    config["targets"]["baselines"] = ["degree"]
+    assert cfg.baseline_inputs(config, "npinter") == {}
+    config["targets"]["baselines"] = []
+    assert not any("shortcuts" in p or "ladder" in p for p in cfg.final_targets(config))
 
 
 def test_final_models_external_sets_and_queries_are_targets(config):

@@ -71,6 +71,30 @@ def test_evaluate_predictions_mean_and_sd_over_folds():
     assert result["runs"][1]["confusion"] == {"tp": 0, "fp": 1, "tn": 0, "fn": 1}
 
 
+def test_a_fold_with_undefined_auroc_is_counted_not_hidden(tmp_path):
+    """A fold whose test part has one class has no AUROC: the mean is over the other folds,
+    and the row says so (n_runs 3, n_runs_undefined 1); a fold-0-only model says n_folds 1."""
+    one_class = pd.DataFrame(
+        {"pair_index": [4, 5], "fold": [2, 2], "seed": [0, 0], "label": [1, 1]}
+    ).assign(score=[0.8, 0.7], pred=[1, 1])
+    table = pd.concat([_predictions(), one_class], ignore_index=True)
+    result = evaluate_predictions(table, dataset="d", split="rna_family", model="m")
+    assert (result["n_folds"], result["n_runs"], result["n_runs_undefined"]) == (3, 3, 1)
+    assert result["auroc"] == pytest.approx(0.5) and result["auroc_n_runs"] == 2
+    fold0 = evaluate_predictions(
+        _predictions()[lambda t: t.fold == 0], dataset="d", split="random", model="m"
+    )
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(result))
+    path0 = tmp_path / "m0.json"
+    path0.write_text(json.dumps(fold0 | {"model": "m0"}))
+    summary = summarize([path, path0], tmp_path / "summary.tsv")
+    assert summary[["split", "n_folds", "n_runs", "n_runs_undefined"]].values.tolist() == [
+        ["random", 1, 1, 0],
+        ["rna_family", 3, 3, 1],
+    ]
+
+
 def test_summarize_has_exactly_the_contract_columns(tmp_path):
     result = evaluate_predictions(_predictions(), dataset="d", split="random", model="m")
     path = tmp_path / "m.json"

@@ -1045,3 +1045,33 @@ def test_seed_baselines_count_sites(tiny):
                 tiny["out"]["membership.parquet"],
                 {bad: root / "bad.parquet"},
             )
+
+
+def test_site_folds_keep_duplicate_pairs_in_one_fold(tmp_path):
+    """A (miRNA, site) pair listed several times in the training files lands in one CV fold:
+    stratified k-fold over rows would test some copies after training on others."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for copy in range(4):  # 30 distinct pairs, each listed 1-4 times
+        for k in range(30):
+            if k % 4 >= copy:
+                rows.append(
+                    (LET7A if k % 2 else MIR25, _filler(np.random.default_rng(k), 40), k % 2)
+                )
+    rng.shuffle(rows)
+    train = tmp_path / "train.txt"
+    train.write_text("".join(_site_line(*r) for r in rows))
+    test = tmp_path / "test.txt"
+    test.write_text("".join(_site_line(*r) for r in rows[:3]))
+    sites = build_site_dataset(
+        [train], [test], tmp_path / "sites.parquet", tmp_path / "stats.json", n_folds=5, seed=0
+    )
+    train_sites = sites[sites.partition == "train"]
+    assert len(train_sites) == len(rows) and train_sites.duplicated(["mirna_seq", "site_seq"]).any()
+    folds_per_pair = train_sites.groupby(["mirna_seq", "site_seq"]).fold.nunique()
+    assert len(folds_per_pair) == 30 and (folds_per_pair == 1).all()
+    assert set(train_sites.fold) == set(range(5))
+    for _, part in train_sites.groupby("fold"):
+        assert set(part.label) == {0, 1}
+    stats = json.loads((tmp_path / "stats.json").read_text())
+    assert stats["straddling_pairs"] == 0 and stats["duplicate_train_pairs"] == len(rows) - 30

@@ -5,7 +5,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rnainteract.dataset.leakage import COLD_MOLECULES, LeakageError, leakage_report
-from rnainteract.dataset.splits import homology_groups, make_split, split_dataset
+from rnainteract.dataset.splits import (
+    COLD_SIDES,
+    SPLITS,
+    homology_groups,
+    make_split,
+    split_dataset,
+    split_groups,
+)
 
 
 def synthetic_pairs(n_families=12, n_clans=10, n_pairs=400, seed=1):
@@ -39,7 +46,7 @@ def _parts(table, split):
         )
 
 
-@pytest.mark.parametrize("kind", ["random", "rna_family", "protein_cold", "both_cold"])
+@pytest.mark.parametrize("kind", SPLITS)
 def test_split_is_seeded(kind):
     table = synthetic_pairs()
     a = make_split(table, kind, n_folds=4, seed=3)
@@ -68,6 +75,44 @@ def test_cold_splits_share_nothing(kind):
             assert not set(train.family) & set(test.family)
         if kind != "rna_family":
             assert not set(train.clan) & set(test.clan)
+
+
+@pytest.mark.parametrize("kind", ["rna_cold_id", "protein_cold_id", "both_cold_id"])
+def test_id_cold_splits_never_share_an_id_but_share_families(kind):
+    """The ladder's middle rung: a test RNA/protein id never occurs in training, while its RNA
+    family / protein clan (and so similar sequences) does, unlike in the homology-cold splits."""
+    table = synthetic_pairs()
+    split = make_split(table, kind, n_folds=4, seed=0)
+    report, _ = leakage_report(table, split, kind)  # raises LeakageError on a broken promise
+    sides = COLD_SIDES[kind]
+    shared_labels = 0
+    for _, train, test in _parts(table, split):
+        assert len(test) > 0
+        for side in sides:
+            assert not set(train[f"{side}_id"]) & set(test[f"{side}_id"])
+            label = "family" if side == "rna" else "clan"
+            shared_labels += len(set(train[label]) & set(test[label]))
+    assert shared_labels > 0  # same family / clan on both sides: not homology-cold
+    assert report["promised_zero"] == [f"shared_{side}_ids" for side in sides]
+    if kind != "both_cold_id":  # one cold side: every pair is tested exactly once
+        test = split[split.partition == "test"]
+        assert sorted(test.pair_index) == list(range(len(table)))
+
+
+def test_split_groups_are_the_cold_sides_groups():
+    table = synthetic_pairs()
+    assert split_groups(table, "random") == {}
+    ids = split_groups(table, "both_cold_id")
+    assert set(ids) == {"rna", "protein"}
+    assert ids["rna"].dtype == np.int64
+    # equal codes exactly for equal ids
+    codes = pd.Series(ids["rna"]).groupby(table.rna_id.to_numpy()).nunique()
+    assert (codes == 1).all() and len(set(ids["rna"])) == table.rna_id.nunique()
+    homology = split_groups(table, "rna_family")["rna"]
+    per_family = pd.Series(homology).groupby(table.family.to_numpy()).nunique()
+    assert (per_family == 1).all()  # a family never spans two groups
+    with pytest.raises(ValueError, match="unknown split"):
+        split_groups(table, "cold")
 
 
 def test_random_split_is_a_stratified_partition():
@@ -240,9 +285,18 @@ def test_split_dataset_files(tmp_path):
         protein_identity=tmp_path / "prot.parquet",
         out_identity=tmp_path / "i.parquet",
         identity_threshold=0.8,
+        out_groups=tmp_path / "g.parquet",
     )
     assert report["n_rna_families"] == 12 and len(report["sha256"]) == 64
     split = pd.read_parquet(tmp_path / "s.parquet")
+    groups = pd.read_parquet(tmp_path / "g.parquet")
+    assert list(groups.columns) == ["pair_index", "rna_group"]
+    assert groups.pair_index.tolist() == list(range(len(table)))
+    for _, part in split.groupby("fold"):  # whole groups on each side of every fold
+        side = part.set_index("pair_index").partition
+        assert not set(groups.rna_group[side.index[side == "train"]]) & set(
+            groups.rna_group[side.index[side == "test"]]
+        )
     assert list(split.columns) == ["pair_index", "fold", "partition"]
     assert set(split.partition) == {"train", "test"}
     items = pd.read_parquet(tmp_path / "i.parquet")

@@ -776,6 +776,41 @@ def test_rnainter_branch_through_the_workflow(tmp_path, shared_data):
     assert "rnainter_fetch" not in jobs  # nothing upstream of the pairs is redone
 
 
+def test_shortcut_baselines_and_ladder_through_the_workflow(tiny_run, tmp_path):
+    """The baselines as one job per dataset x split (their metrics in the same job), the
+    id-cold splits, shortcuts.tsv over models and baselines, a ladder figure per dataset, and
+    the feature models' earlier results untouched."""
+    workdir, config = tiny_run
+    cfg = yaml.safe_load(config.read_text())
+    cfg["targets"]["splits"] = ["random", "rna_family", "rna_cold_id"]
+    cfg["targets"]["baselines"] = ["degree", "degree_propagation", "rna_only", "protein_only",
+                                   "nearest_neighbour"]  # fmt: skip
+    changed = tmp_path / "shortcuts.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    jobs = planned_jobs(snakemake("-n", "--configfile", str(changed), workdir=workdir).stdout)
+    assert jobs["train_baselines"] == 2 * 3 and jobs["make_split"] == 2  # rna_cold_id x 2
+    assert jobs["train_model"] == 2 * 4  # only on the new split
+    assert "evaluate_model" in jobs and jobs["evaluate_model"] == 2 * 4
+    assert jobs["shortcuts"] == 1 and jobs["plot_ladder"] == 2
+    snakemake("--cores", "2", "--configfile", str(changed), workdir=workdir)
+    summary = pd.read_csv(workdir / "results/summary/metrics.tsv", sep="\t")
+    baselines = summary[summary.model.isin(cfg["targets"]["baselines"])]
+    assert len(baselines) == 2 * 3 * 5 and (baselines.n_folds == 3).all()
+    assert (baselines.n_runs == 3 * 2).all()  # 3 folds x 2 seeds
+    groups = pd.read_parquet(workdir / "results/splits/tiny/rna_cold_id.groups.parquet")
+    assert list(groups.columns) == ["pair_index", "rna_group"] and len(groups) == 72
+    shortcuts = pd.read_csv(workdir / "results/summary/shortcuts.tsv", sep="\t")
+    assert len(shortcuts) == 2 * 3
+    assert set(shortcuts.best_baseline) <= set(cfg["targets"]["baselines"])
+    assert set(shortcuts.best_model) <= {"rpiseq_rf", "rpiseq_svm", "ipminer", "xrpi"}
+    assert shortcuts.q.between(0, 1).all() and shortcuts.shortcut.dtype == bool
+    for dataset in ("tiny", "tiny_rnainteract"):
+        png = workdir / f"results/figures/{dataset}/ladder.png"
+        assert png.read_bytes()[:4] == b"\x89PNG"
+    out = snakemake("-n", "--configfile", str(changed), workdir=workdir).stdout
+    assert "Nothing to be done" in out
+
+
 def read_fasta_file(path) -> dict[str, str]:
     from rnainteract.io.fasta import read_fasta
 

@@ -35,8 +35,10 @@ so one trainer and one registry serve every branch; the branches never import ea
 Where to start reading: a rule in ``workflow/rules/<stage>.smk`` names its script; the script
 names the one library function it calls. Where the next capabilities belong: final models and
 prediction on new sequences are RPI steps (``tasks/rpi.py``) over the registry's estimators and
-the prediction files of ``io/predictions.py``; shortcut baselines are models like any other
-(``models/classic/``, one registry entry each); a dataset release packs what ``dataset/``
+the prediction files of ``io/predictions.py``; the shortcut baselines (``models/baselines.py``,
+named in the registry's ``BASELINES``) write the same prediction files from one job per
+dataset × split (``tasks/baselines.py``), and ``evaluation/shortcuts.py`` compares them with the
+models; a dataset release packs what ``dataset/``
 writes, and its source lock extends ``sources/download.py``.
 
 To add a model

@@ -255,6 +255,7 @@ TABLES: dict[str, Table] = {
             _summary("multilabel_metrics", "RBP multi-label metrics per task x model"),
             _summary("ppi_metrics", "protein-protein interaction metrics per dataset x model"),
             _summary("external_metrics", "final models on external test sets, per overlap class"),
+            _summary("shortcuts", "best model vs best shortcut baseline per dataset x split"),
         ]
     ),
     "external_predictions": Table(

@@ -37,6 +37,8 @@ if config.get("lock") and workflow.is_main_process:
     )
 
 SPLIT_NAMES = cfg.SPLIT_NAMES
+# the shortcut baselines run on every dataset x split (workflow/rules/shortcuts.smk)
+BASELINES = cfg.baseline_names(config)
 # which training rule a model name goes to (rules train_model / train_view_model)
 FEATURE_MODELS = cfg.alternatives(cfg.model_names(config, feature=True))
 VIEW_MODELS = cfg.alternatives(cfg.model_names(config, feature=False))

@@ -151,6 +151,16 @@ def get_split_predictions(wildcards):
     return cfg.split_predictions(config, wildcards.dataset, wildcards.split)
 
 
+def get_baseline_inputs(wildcards):
+    """Feature and identity tables the target baselines read (rnainteract.config)."""
+    return cfg.baseline_inputs(config, wildcards.dataset)
+
+
+def get_shortcut_predictions(wildcards):
+    """Predictions of every target model and baseline on every dataset x split."""
+    return cfg.shortcut_predictions(config)
+
+
 def get_metric_files():
     """Metric files of every row of metrics.tsv."""
     return cfg.metric_files(config)

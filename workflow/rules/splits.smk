@@ -8,6 +8,7 @@ rule make_split:
         split="results/splits/{dataset}/{split}.parquet",
         leakage="results/splits/{dataset}/{split}.leakage.json",
         identity="results/splits/{dataset}/{split}.identity.parquet",
+        groups="results/splits/{dataset}/{split}.groups.parquet",
     log:
         "logs/make_split/{dataset}/{split}.log",
     conda:

@@ -33,6 +33,7 @@ rule tune_model:
         unpack(get_model_features),
         pairs="results/datasets/{dataset}/pairs.parquet",
         split="results/splits/{dataset}/{split}.parquet",
+        groups="results/splits/{dataset}/{split}.groups.parquet",
     output:
         tuned="results/tuning/{dataset}/{split}/{model}.json",
     log:
@@ -64,6 +65,7 @@ rule train_view_model:
         unpack(get_view_model_inputs),
         pairs="results/datasets/{dataset}/pairs.parquet",
         split="results/splits/{dataset}/{split}.parquet",
+        groups="results/splits/{dataset}/{split}.groups.parquet",
     output:
         predictions="results/predictions/{dataset}/{split}/{model}.parquet",
         checkpoint="results/models/{dataset}/{split}/{model}.pt",

@@ -15,6 +15,7 @@ with log_to(snakemake.log[0]):
         negatives=negatives["method"],
         seed=negatives["seed"],
         fallback=negatives["fallback"],
+        sampler=negatives["sampler"],
         out_pairs=snakemake.output.pairs,
         out_stats=snakemake.output.stats,
     )

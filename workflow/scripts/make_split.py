@@ -16,4 +16,5 @@ with log_to(snakemake.log[0]):
         out_identity=snakemake.output.identity,
         identity_threshold=snakemake.params.identity_threshold,
         given=snakemake.input.get("given"),
+        out_groups=snakemake.output.groups,
     )

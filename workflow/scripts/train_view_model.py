@@ -21,4 +21,5 @@ with log_to(snakemake.log[0]):
         tuned=snakemake.input.get("tuned"),
         threads=snakemake.threads,
         folds=snakemake.params.folds,
+        groups=snakemake.input.groups,
     )

@@ -11,7 +11,7 @@ from rnainteract.config.queries import (
     RNAINTER_SEQUENCE_SERVICES,
     embedding_molecule,
 )
-from rnainteract.models.registry import MODEL_FEATURES, is_embedding_view, model_views
+from rnainteract.models.registry import BASELINES, MODEL_FEATURES, is_embedding_view, model_views
 
 
 class ConfigError(ValueError):
@@ -58,6 +58,11 @@ def check_config(config: Mapping) -> None:
     """
     sources, datasets, models = config["sources"], config["datasets"], config["models"]
     embedders = config.get("embedders", {})
+    for name in models:
+        _check(
+            name not in BASELINES,
+            f"models.{name}: the name is a shortcut baseline's (targets.baselines); rename it",
+        )
     for name, ds in datasets.items():
         if "from" in ds:
             base = datasets.get(ds["from"])

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from rnainteract.config.queries import (
     MIRNA_SPLITS,
     base_dataset,
+    baseline_names,
     embedder_users,
     embedding_molecule,
     mirna_enabled,
@@ -147,7 +148,8 @@ def used_sources(config: Mapping) -> dict[str, str]:
 
 
 def metric_files(config: Mapping) -> list[str]:
-    """Metric files of every target row of ``metrics.tsv`` (RPI, miRNA, RBP)."""
+    """Metric files of every target row of ``metrics.tsv`` (RPI models and baselines, miRNA,
+    RBP)."""
     t = config["targets"]
     return (
         [
@@ -156,6 +158,12 @@ def metric_files(config: Mapping) -> list[str]:
             for split in t["splits"]
             for model in t["models"]
             if dataset in model_datasets(config, model)
+        ]
+        + [
+            f"results/metrics/{dataset}/{split}/{baseline}.json"
+            for dataset in t["datasets"]
+            for split in t["splits"]
+            for baseline in baseline_names(config)
         ]
         + [f"results/metrics/{d}/{s}/{m}.json" for d, s, m in mirna_prediction_files(config)]
         + [
@@ -188,6 +196,18 @@ def pretrained_tables(config: Mapping) -> list[str]:
     ``targets.ppi`` names a PPI dataset."""
     tables = ["results/summary/metrics.tsv"]
     return tables + (["results/summary/ppi_metrics.tsv"] if config["targets"].get("ppi") else [])
+
+
+SHORTCUTS = "results/summary/shortcuts.tsv"
+"""Best model vs best baseline per dataset × split (rule ``shortcuts``)."""
+
+
+def shortcut_outputs(config: Mapping) -> list[str]:
+    """The shortcut table and one ladder figure per target dataset (AUROC along random →
+    id-cold → homology-cold), when ``targets.baselines`` names a baseline."""
+    if not baseline_names(config):
+        return []
+    return [SHORTCUTS] + [f"results/figures/{d}/ladder.png" for d in config["targets"]["datasets"]]
 
 
 # --------------------------------------------------------------------------------------------
@@ -270,6 +290,7 @@ def final_targets(config: Mapping) -> list[str]:
         *[f"results/splits/{d}/{s}.leakage.json" for d in t["datasets"] for s in t["splits"]],
         *[f"results/datasets/{d}/card.html" for d in t["datasets"]],
         *importance_figures(config),
+        *shortcut_outputs(config),
         *(
             [
                 f"results/figures/{dataset}/{split}.roc.png"
@@ -338,6 +359,12 @@ def catalog_inputs(config: Mapping) -> dict[str, list[str]]:
         for s in t["splits"]
         for path in split_predictions(config, d, s).values()
     ]
+    predictions += [
+        f"results/predictions/{d}/{s}/{b}.parquet"
+        for d in datasets
+        for s in t["splits"]
+        for b in baseline_names(config)
+    ]
     predictions += list(mirna_prediction_files(config).values())
     predictions += [
         p for task in rbp_tasks(config) for p in split_predictions(config, task, "random").values()
@@ -346,6 +373,7 @@ def catalog_inputs(config: Mapping) -> dict[str, list[str]]:
     summaries += ["multilabel_metrics"] if rbp_tasks(config) else []
     summaries += ["ppi_metrics"] if t.get("ppi") else []
     summaries += ["external_metrics"] if external_sets(config) else []
+    summaries += ["shortcuts"] if baseline_names(config) else []
     stages = RNAINTER_STAGES if t.get("rnainter") else ()
     inputs = {
         "pairs": list(dict.fromkeys(pairs)),

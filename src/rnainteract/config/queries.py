@@ -9,13 +9,34 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from rnainteract.models.registry import (
+    BASELINE_FEATURES,
+    BASELINE_INPUTS,
     MODEL_FEATURES,
     is_embedding_view,
     model_views,
 )
 
-SPLIT_NAMES = ["random", "rna_family", "protein_cold", "both_cold"]
-"""The RNA–protein splits (:mod:`rnainteract.dataset.splits`, ../shared/ARCHITECTURE.md)."""
+SPLIT_NAMES = [
+    "random",
+    "rna_family",
+    "protein_cold",
+    "both_cold",
+    "rna_cold_id",
+    "protein_cold_id",
+    "both_cold_id",
+]
+"""The RNA–protein splits (:data:`rnainteract.dataset.splits.SPLITS`; ../shared/ARCHITECTURE.md)."""
+LADDER_SPLITS = [
+    "random",
+    "rna_cold_id",
+    "protein_cold_id",
+    "both_cold_id",
+    "rna_family",
+    "protein_cold",
+    "both_cold",
+]
+"""The splits in the order of the ladder figure: random → id-cold → homology-cold (copy of
+:data:`rnainteract.evaluation.shortcuts.LADDER_SPLITS`, which imports scipy)."""
 MIRNA_SPLITS = {"miraw_site": ["cv", "heldout"], "miraw_gene": ["balanced10"]}
 """The miRNA branch's datasets and their splits (:mod:`rnainteract.tasks.mirna.train`)."""
 RBP_VIEWS = ["rna", "amino", "dipeptide"]
@@ -72,16 +93,18 @@ def base_dataset(config: Mapping, name: str) -> str:
 
 
 def negatives_settings(config: Mapping, dataset: str) -> dict:
-    """Negative method of a dataset and the sampler's seed and fallback (fixed for ``given``,
-    so that a change of the seed reruns only the datasets that draw negatives)."""
+    """Negative method of a dataset and the sampler's seed, fallback and sampler (the dataset's
+    ``sampler`` over ``negatives.sampler``; fixed for ``given``, so that a change of the seed
+    reruns only the datasets that draw negatives)."""
     ds = config["datasets"][dataset]
     method = ds.get("negatives", config["negatives"]["method"])
     if method == "given":
-        return {"method": method, "seed": 0, "fallback": "none"}
+        return {"method": method, "seed": 0, "fallback": "none", "sampler": "paper"}
     return {
         "method": method,
         "seed": config["negatives"]["seed"],
         "fallback": config["negatives"]["fallback"],
+        "sampler": ds.get("sampler", config["negatives"].get("sampler", "paper")),
     }
 
 
@@ -271,6 +294,43 @@ def model_inputs(config: Mapping, model: str, dataset: str) -> dict[str, str]:
                 path = f"results/features/{base}/{view}.parquet"
             inputs[f"{molecule}__{view}"] = path
     return inputs
+
+
+def baseline_names(config: Mapping) -> list[str]:
+    """The shortcut baselines of the targets (``targets.baselines``, config order)."""
+    return list(config["targets"].get("baselines", []))
+
+
+def baseline_inputs(config: Mapping, dataset: str) -> dict[str, str]:
+    """What the target baselines read on a dataset beyond its pairs and split
+    (:data:`rnainteract.models.registry.BASELINE_INPUTS`): the RPISeq feature tables of its base
+    (``rna_features``, ``protein_features``) and its identity tables (``rna_identity``,
+    ``protein_identity``), each only if a target baseline reads it."""
+    base = base_dataset(config, dataset)
+    paths = {
+        "rna_features": f"results/features/{base}/{BASELINE_FEATURES['rna_features']}.parquet",
+        "protein_features": (
+            f"results/features/{base}/{BASELINE_FEATURES['protein_features']}.parquet"
+        ),
+        "rna_identity": f"results/identity/{base}/rna.parquet",
+        "protein_identity": f"results/identity/{base}/proteins.parquet",
+    }
+    needed = {name for b in baseline_names(config) for name in BASELINE_INPUTS[b]}
+    return {name: path for name, path in paths.items() if name in needed}
+
+
+def shortcut_predictions(config: Mapping) -> dict[str, str]:
+    """Inputs of rule ``shortcuts``: ``<dataset>__<split>__<model>`` → predictions file, for
+    every target model and baseline on every target dataset × split."""
+    t = config["targets"]
+    out = {}
+    for dataset in t["datasets"]:
+        for split in t["splits"]:
+            names = [*split_predictions(config, dataset, split), *baseline_names(config)]
+            for model in names:
+                path = f"results/predictions/{dataset}/{split}/{model}.parquet"
+                out[f"{dataset}__{split}__{model}"] = path
+    return out
 
 
 def split_predictions(config: Mapping, dataset: str, split: str) -> dict[str, str]:

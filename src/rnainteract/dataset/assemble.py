@@ -31,7 +31,12 @@ import os
 import numpy as np
 import pandas as pd
 
-from rnainteract.dataset.negatives import FALLBACKS, UNKNOWN_CATEGORY, build_negatives
+from rnainteract.dataset.negatives import (
+    FALLBACKS,
+    SAMPLERS,
+    UNKNOWN_CATEGORY,
+    build_negatives,
+)
 from rnainteract.io.files import sha256_file, write_json, write_parquet
 from rnainteract.sources.benchmarks import CATEGORY_COLUMNS, read_pairs
 
@@ -110,6 +115,7 @@ def assemble_dataset(
     negatives: str = "given",
     seed: int = 0,
     fallback: str = "none",
+    sampler: str = "paper",
 ) -> tuple[pd.DataFrame, dict]:
     """Attach annotations, apply the drop policy and add negatives (see module docstring).
 
@@ -118,19 +124,22 @@ def assemble_dataset(
             category columns).
         rna, proteins: :func:`molecule_tables` output.
         negatives: one of :data:`NEGATIVE_METHODS`.
-        seed, fallback: of :func:`~rnainteract.dataset.negatives.build_negatives`.
+        seed, fallback, sampler: of :func:`~rnainteract.dataset.negatives.build_negatives`
+            (``sampler``: ``paper``, App. B.5 as published, or ``degree_neutral``).
 
     Returns:
         ``(table, stats)``: the dataset table (columns :data:`DATASET_COLUMNS`, positives then
         negatives, fresh RangeIndex) and JSON-ready counts.
 
     Raises:
-        ValueError: unknown method or fallback, or no annotated positive left.
+        ValueError: unknown method, fallback or sampler, or no annotated positive left.
     """
     if negatives not in NEGATIVE_METHODS:
         raise ValueError(f"negatives must be one of {NEGATIVE_METHODS}, got {negatives!r}")
     if fallback not in FALLBACKS:
         raise ValueError(f"fallback must be one of {FALLBACKS}, got {fallback!r}")
+    if sampler not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
     table = pairs.copy()
     for col in CATEGORY_COLUMNS:
         if col not in table:
@@ -150,8 +159,10 @@ def assemble_dataset(
         positives = table[table.label == 1].reset_index(drop=True)
         if positives.empty:
             raise ValueError("no annotated positive pair to draw negatives for")
-        drawn, negative_stats = build_negatives(positives, seed=seed, fallback=fallback)
-        stats.update(negative_stats.as_dict(), seed=seed, fallback=fallback)
+        drawn, negative_stats = build_negatives(
+            positives, seed=seed, fallback=fallback, sampler=sampler
+        )
+        stats.update(negative_stats.as_dict(), seed=seed, fallback=fallback, sampler=sampler)
         drawn = drawn.join(rna, on="rna_id").join(proteins, on="protein_id")
         drawn["label"] = np.int8(0)
         drawn["source"] = GENERATED_SOURCE
@@ -187,6 +198,7 @@ def build_interaction_dataset(
     negatives: str,
     seed: int,
     fallback: str,
+    sampler: str = "paper",
     out_pairs: str | os.PathLike,
     out_stats: str | os.PathLike,
 ) -> dict:
@@ -198,7 +210,13 @@ def build_interaction_dataset(
         pair_table, families, clans, rna_clusters, protein_clusters, pairs_name=str(pairs)
     )
     table, stats = assemble_dataset(
-        pair_table, rna, proteins, negatives=negatives, seed=seed, fallback=fallback
+        pair_table,
+        rna,
+        proteins,
+        negatives=negatives,
+        seed=seed,
+        fallback=fallback,
+        sampler=sampler,
     )
     write_parquet(table, out_pairs)
     stats = {"dataset": dataset, **stats, "sha256": sha256_file(out_pairs)}

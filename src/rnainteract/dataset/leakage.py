@@ -21,6 +21,9 @@ PROMISES = {
         "rna_families", "rna_clusters", "rna_ids",
         "protein_clans", "protein_clusters", "protein_ids",
     ),
+    "rna_cold_id": ("rna_ids",),
+    "protein_cold_id": ("protein_ids",),
+    "both_cold_id": ("rna_ids", "protein_ids"),
 }  # fmt: skip
 # molecules whose test items a split promises to keep below the identity threshold to train
 COLD_MOLECULES = {
@@ -28,6 +31,9 @@ COLD_MOLECULES = {
     "rna_family": ("rna",),
     "protein_cold": ("protein",),
     "both_cold": ("rna", "protein"),
+    "rna_cold_id": (),  # id-cold: a similar (even identical) sequence may be in training
+    "protein_cold_id": (),
+    "both_cold_id": (),
 }
 
 

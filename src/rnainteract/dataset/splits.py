@@ -16,6 +16,16 @@ MMseqs2 cluster", so that neither an annotation nor a sequence cluster crosses t
   pairs); in fold f the test part holds the pairs whose RNA group *and* protein group are in fold
   f, the train part the pairs whose groups are both outside f. Pairs with one partner inside and
   one outside are used in neither part of that fold (counted in the report).
+* ``rna_cold_id``, ``protein_cold_id``, ``both_cold_id``: the same three with each molecule *id*
+  as its own group: a test RNA (protein) never occurs in training, but a training RNA of the same
+  family, or 99 % identical, may. They are the middle rung of the ladder random → id-cold →
+  homology-cold, and the protocol of peers' "unseen RNA / unseen protein" results (e.g.
+  ZHMolGraph, Communications Biology 2025), which are therefore not comparable with the
+  homology-cold splits.
+
+Each cold split also gives the *groups* of its cold sides (:func:`split_groups`, written beside
+the split by :func:`split_dataset`), so that early stopping and tuning hold out whole groups of a
+fold's train part too (:func:`rnainteract.models.inputs.validation_split`).
 
 A split table is long-format: one row per (pair, fold) with ``pair_index`` (row of the dataset
 table), ``fold`` (0..k-1) and ``partition`` (``train``/``test``).
@@ -37,7 +47,27 @@ from rnainteract.io.files import sha256_file, write_json, write_parquet
 
 log = logging.getLogger(__name__)
 
-SPLITS = ("random", "rna_family", "protein_cold", "both_cold")
+SPLITS = (
+    "random",
+    "rna_family",
+    "protein_cold",
+    "both_cold",
+    "rna_cold_id",
+    "protein_cold_id",
+    "both_cold_id",
+)
+COLD_SIDES = {
+    "random": (),
+    "rna_family": ("rna",),
+    "protein_cold": ("protein",),
+    "both_cold": ("rna", "protein"),
+    "rna_cold_id": ("rna",),
+    "protein_cold_id": ("protein",),
+    "both_cold_id": ("rna", "protein"),
+}
+"""The molecules whose groups a split keeps apart between train and test."""
+ID_COLD = ("rna_cold_id", "protein_cold_id", "both_cold_id")
+"""Splits whose groups are molecule ids (the others: homology groups)."""
 
 
 def homology_groups(
@@ -120,6 +150,37 @@ def _drawn_groups(groups: np.ndarray, n_folds: int, rng: np.random.Generator) ->
     return fold_of[groups]
 
 
+def split_groups(
+    table: pd.DataFrame, kind: str, similar: dict[str, pd.DataFrame] | None = None
+) -> dict[str, np.ndarray]:
+    """The groups a split keeps apart, per cold side (:data:`COLD_SIDES`).
+
+    Args:
+        table: the dataset table (see :func:`make_split`).
+        kind: one of :data:`SPLITS`.
+        similar: as in :func:`make_split` (homology-cold splits only).
+
+    Returns:
+        ``{"rna": groups, "protein": groups}`` for the cold sides only (``{}`` for ``random``):
+        int64 per pair, the homology group (:func:`homology_groups`) or, for the id-cold
+        splits, the code of the molecule id (ids sorted).
+
+    Raises:
+        ValueError: unknown kind.
+    """
+    if kind not in SPLITS:
+        raise ValueError(f"unknown split {kind!r}; known: {SPLITS}")
+    similar = similar or {}
+    groups = {}
+    for side in COLD_SIDES[kind]:
+        if kind in ID_COLD:
+            groups[side] = pd.factorize(table[f"{side}_id"].astype(str), sort=True)[0]
+        else:
+            groups[side] = _groups(table, side, similar.get(side))
+        groups[side] = groups[side].astype(np.int64)
+    return groups
+
+
 def make_split(
     table: pd.DataFrame,
     kind: str,
@@ -158,32 +219,35 @@ def make_split(
     y = table.label.to_numpy()
     index = table.index.to_numpy()
     rng = np.random.default_rng(seed)
-    similar = similar or {}
     rows = []
+    sides = COLD_SIDES[kind]
+    groups = split_groups(table, kind, similar)
     if kind == "random":
         splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
         for fold, (train, test) in enumerate(splitter.split(index, y)):
             rows.append(_fold_rows(index[train], index[test], fold))
-    elif kind == "both_cold":
-        rna_fold = _balanced_groups(_groups(table, "rna", similar.get("rna")), n_folds, rng)
-        protein_fold = _balanced_groups(
-            _groups(table, "protein", similar.get("protein")), n_folds, rng
-        )
+    elif len(sides) == 2:
+        rna_fold = _balanced_groups(groups["rna"], n_folds, rng)
+        protein_fold = _balanced_groups(groups["protein"], n_folds, rng)
         for fold in range(n_folds):
             test = (rna_fold == fold) & (protein_fold == fold)
             train = (rna_fold != fold) & (protein_fold != fold)
             rows.append(_fold_rows(index[train], index[test], fold))
     else:
-        molecule = "rna" if kind == "rna_family" else "protein"
-        groups = _groups(table, molecule, similar.get(molecule))
-        n_groups = int(groups.max()) + 1
+        (side,) = sides
+        n_groups = int(groups[side].max()) + 1
         if n_groups < n_folds:
+            what = (
+                f"{side} ids"
+                if kind in ID_COLD
+                else "homology groups (one per fold; RNA families / protein clans joined "
+                "with their clusters)"
+            )
             raise ValueError(
-                f"{name}: split {kind!r} needs at least {n_folds} homology groups (one per "
-                f"fold; RNA families / protein clans joined with their clusters), found "
+                f"{name}: split {kind!r} needs at least {n_folds} {what}, found "
                 f"{n_groups}; lower splits.n_folds or leave {kind!r} out of targets.splits"
             )
-        fold_of = _drawn_groups(groups, n_folds, rng)
+        fold_of = _drawn_groups(groups[side], n_folds, rng)
         for fold in range(n_folds):
             rows.append(_fold_rows(index[fold_of != fold], index[fold_of == fold], fold))
     split = pd.concat(rows, ignore_index=True)
@@ -282,13 +346,16 @@ def split_dataset(
     out_identity: str | os.PathLike | None = None,
     identity_threshold: float | None = None,
     given: str | os.PathLike | None = None,
+    out_groups: str | os.PathLike | None = None,
 ) -> dict:
     """Rule ``make_split``: read the dataset table, make the split, check it, write the split,
     the leakage report (JSON, with the split's SHA-256, also logged) and, given the two identity
     tables, the per-test-item maximum train identity (Parquet). With ``identity_threshold``,
     molecules at least that identical are joined into one homology group (cold splits). With
     ``given`` (a release's split table, :func:`read_given_split`) that split is used instead of
-    drawing one, and checked the same way.
+    drawing one, and checked the same way. ``out_groups``: the groups of the split's cold sides
+    (:func:`split_groups`; Parquet ``pair_index`` and ``rna_group`` and/or ``protein_group``,
+    int64; a random split has no group column), read by early stopping and tuning.
 
     Raises:
         LeakageError: a promise of the split is broken (see :func:`leakage_report`).
@@ -327,5 +394,11 @@ def split_dataset(
     log.info("%s: split sha256 %s", kind, report["sha256"])
     if out_identity is not None:
         write_parquet(per_item, out_identity)
+    if out_groups is not None:
+        groups = split_groups(table, kind, similar)
+        frame = pd.DataFrame({"pair_index": table.index.to_numpy().astype(np.int64)})
+        for side, codes in groups.items():
+            frame[f"{side}_group"] = codes
+        write_parquet(frame, out_groups)
     write_json(report, out_leakage)
     return report

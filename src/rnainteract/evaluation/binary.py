@@ -1,8 +1,12 @@
 """Binary classification metrics (scikit-learn) and their summary over folds and seeds.
 
 The summary table (``results/summary/metrics.tsv``) has exactly the columns of the output
-contract (../shared/ARCHITECTURE.md): ``dataset split model n_test n_seeds`` then the mean of
-``auroc auprc accuracy precision recall f1 mcc`` and the same with ``_sd``, then ``pretrained``
+contract (../shared/ARCHITECTURE.md): ``dataset split model n_test n_seeds``, then ``n_folds``
+(folds trained and tested: a model run on fold 0 only says 1), ``n_runs`` ((seed, fold) runs)
+and ``n_runs_undefined`` (runs whose AUROC is undefined, a test part with one class: they are
+left out of the AUROC and AUPRC means, and counted here rather than dropped silently), then the
+mean of ``auroc auprc accuracy precision recall f1 mcc`` and the same with ``_sd``, then
+``pretrained``
 (``True``/``False`` for models that read embeddings — ``False`` marks random-init embedders —
 and empty for models that read none). Means and standard
 deviations (ddof=1) are taken over every (seed, fold) run, so with one seed the sd is the spread
@@ -29,7 +33,7 @@ log = logging.getLogger(__name__)
 
 METRICS = ("auroc", "auprc", "accuracy", "precision", "recall", "f1", "mcc")
 SUMMARY_COLUMNS = (
-    ["dataset", "split", "model", "n_test", "n_seeds"]
+    ["dataset", "split", "model", "n_test", "n_seeds", "n_folds", "n_runs", "n_runs_undefined"]
     + list(METRICS)
     + [f"{m}_sd" for m in METRICS]
     + ["pretrained"]
@@ -98,6 +102,8 @@ def evaluate_predictions(
         "model": model,
         "n_seeds": n_seeds,
         "n_folds": int(predictions.fold.nunique()),
+        "n_runs": len(runs),
+        "n_runs_undefined": int(frame.auroc.isna().sum()),
         "n_test": int(len(predictions) // n_seeds),
         "runs": runs,
     }

@@ -38,12 +38,17 @@ import pyarrow.parquet as pq
 
 from rnainteract.io.fasta import read_fasta
 from rnainteract.models.registry import is_embedding_view
+from rnainteract.models.validation import as_validation_groups
+from rnainteract.models.validation import validation_split as validation_split  # re-exported
 
 log = logging.getLogger(__name__)
 
 SEGMENT_VIEW = "segments"
 TOKEN_VIEW = "tokens"
 POOLED_VIEWS = ("mean", "cls", "eos")
+VALIDATION_GROUP_COLUMNS = ("rna_group", "protein_group")
+"""Group columns of a split's groups table (rule ``make_split``), in the order of the columns of
+:attr:`PairInputs.validation_groups`; a split has those of its cold sides only."""
 
 
 @dataclasses.dataclass
@@ -57,6 +62,11 @@ class PairInputs:
         rna_sequences, protein_sequences: the sequences, one per row (one-hot ablations).
         pretrained: whether every embedding view comes from pretrained weights (``None``: the
             model reads no embedding).
+        validation_groups: ``(n_pairs, k)`` int64, per pair the groups of the split's cold
+            sides (k = 1: RNA or protein, 2: RNA then protein; :func:`read_validation_groups`),
+            or ``None`` (a random split, or none given): what :func:`validation_split` holds
+            out whole for early stopping and tuning. An ``(n_pairs,)`` array is taken as one
+            column, an ``(n_pairs, 0)`` one as ``None``.
     """
 
     rna_row: np.ndarray
@@ -66,6 +76,7 @@ class PairInputs:
     rna_sequences: list[str] = dataclasses.field(default_factory=list)
     protein_sequences: list[str] = dataclasses.field(default_factory=list)
     pretrained: bool | None = None
+    validation_groups: np.ndarray | None = None
 
     def __post_init__(self):
         self.rna_row = np.asarray(self.rna_row, dtype=np.int64)
@@ -75,6 +86,7 @@ class PairInputs:
                 f"rna_row and protein_row must be 1-d and equally long, got "
                 f"{self.rna_row.shape} and {self.protein_row.shape}"
             )
+        self.validation_groups = as_validation_groups(self.validation_groups, len(self.rna_row))
 
     @property
     def n_pairs(self) -> int:
@@ -90,6 +102,20 @@ class PairInputs:
         if len(pairs) and (pairs.min() < 0 or pairs.max() >= self.n_pairs):
             raise IndexError(f"pair index out of range 0..{self.n_pairs - 1}")
         return self.rna_row[pairs], self.protein_row[pairs]
+
+    def validation_groups_of(self, X) -> np.ndarray | None:
+        """The validation groups of the pairs ``X`` (pair indices): ``(n, k)`` int64, or
+        ``None`` without groups; what an estimator passes to :func:`validation_split`.
+
+        Raises:
+            IndexError: a pair index outside ``0 … n_pairs - 1``.
+        """
+        if self.validation_groups is None:
+            return None
+        pairs = pair_indices(X)
+        if len(pairs) and (pairs.min() < 0 or pairs.max() >= self.n_pairs):
+            raise IndexError(f"pair index out of range 0..{self.n_pairs - 1}")
+        return self.validation_groups[pairs]
 
     def view(self, molecule: str, name: str):
         """One view (``molecule`` ``rna`` or ``protein``).
@@ -115,32 +141,6 @@ def pair_indices(X) -> np.ndarray:
     if X.ndim != 1:
         raise ValueError(f"pair indices must be (n,) or (n, 1), got shape {X.shape}")
     return X.astype(np.int64, copy=False)
-
-
-def validation_split(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of a stratified, seeded train/validation cut of a fold's train part (early
-    stopping and tuning look at the validation positions only, never at the fold's test part).
-
-    Args:
-        y: ``(n,)`` 0/1 labels; fraction: share held out (0 → no validation part).
-
-    Returns:
-        ``(train_positions, validation_positions)``, int64, each sorted.
-    """
-    y = np.asarray(y)
-    n = len(y)
-    if fraction <= 0 or n < 10:
-        return np.arange(n), np.zeros(0, dtype=np.int64)
-    rng = np.random.default_rng(seed)
-    held = []
-    for label in np.unique(y):
-        members = np.flatnonzero(y == label)
-        k = int(round(fraction * len(members)))
-        if 0 < k < len(members):
-            held.append(rng.choice(members, size=k, replace=False))
-    validation = np.sort(np.concatenate(held)) if held else np.zeros(0, dtype=np.int64)
-    train = np.setdiff1d(np.arange(n), validation)
-    return train.astype(np.int64), validation.astype(np.int64)
 
 
 def binary_labels(y, n: int) -> np.ndarray:
@@ -288,6 +288,7 @@ def load_pair_inputs(
     *,
     rna_views: dict[str, str | os.PathLike],
     protein_views: dict[str, str | os.PathLike],
+    groups: str | os.PathLike | None = None,
 ) -> PairInputs:
     """Assemble a :class:`~rnainteract.models.inputs.PairInputs` for a pair table.
 
@@ -297,10 +298,15 @@ def load_pair_inputs(
             appearance in ``pairs``).
         rna_views, protein_views: view → file: an embedding table for embedding views
             (:func:`rnainteract.models.registry.is_embedding_view`), a feature table otherwise.
+        groups: the split's groups table (rule ``make_split``, ``<split>.groups.parquet``),
+            read into :attr:`PairInputs.validation_groups` (:func:`read_validation_groups`);
+            ``None``: no groups (validation cuts as for a random split).
 
     Raises:
         KeyError: a pair's RNA or protein without sequence, embedding or feature row.
+        ValueError: a groups table that does not fit ``pairs`` (:func:`read_validation_groups`).
     """
+    validation_groups = None if groups is None else read_validation_groups(groups, len(pairs))
     out = {}
     pretrained = []
     for molecule, ids, fasta, views in (
@@ -325,7 +331,58 @@ def load_pair_inputs(
         rna_sequences=out["rna"][2],
         protein_sequences=out["protein"][2],
         pretrained=all(pretrained) if pretrained else None,
+        validation_groups=validation_groups,
     )
+
+
+def read_validation_groups(path: str | os.PathLike, n_pairs: int) -> np.ndarray | None:
+    """The validation groups of a split from its groups table (rule ``make_split``).
+
+    Args:
+        path: Parquet with ``pair_index`` (int, ``0 … n_pairs - 1`` in order, every pair of the
+            dataset table) and the groups of the split's cold sides: ``rna_group`` and/or
+            ``protein_group`` (integer codes; none for a random split).
+        n_pairs: rows of the dataset's pair table.
+
+    Returns:
+        ``(n_pairs, k)`` int64, columns in the order of :data:`VALIDATION_GROUP_COLUMNS`
+        (``rna_group`` first), or ``None`` when the table has no group column.
+
+    Raises:
+        ValueError: no ``pair_index``, a column other than those, ``pair_index`` not
+            ``0 … n_pairs - 1`` in order (the table was made from another version of the
+            dataset), or a group column that is not integer or has missing values; the message
+            names the file.
+    """
+    table = pd.read_parquet(path)
+    if "pair_index" not in table.columns:
+        raise ValueError(f"{path}: groups table lacks column 'pair_index'")
+    unknown = sorted(set(table.columns) - {"pair_index", *VALIDATION_GROUP_COLUMNS})
+    if unknown:
+        raise ValueError(
+            f"{path}: unknown column(s) {unknown}; expected pair_index and any of "
+            f"{list(VALIDATION_GROUP_COLUMNS)}"
+        )
+    index = table.pair_index.to_numpy()
+    if len(index) != n_pairs or not np.array_equal(index, np.arange(n_pairs)):
+        raise ValueError(
+            f"{path}: pair_index must be 0..{n_pairs - 1} in order (one row per pair of the "
+            f"dataset table), got {len(index)} rows; the groups were made from another version "
+            "of the dataset (rerun make_split)"
+        )
+    columns = [c for c in VALIDATION_GROUP_COLUMNS if c in table.columns]
+    for column in columns:
+        values = table[column]
+        if values.isna().any():
+            raise ValueError(
+                f"{path}: column {column!r} has a missing value at pair_index "
+                f"{int(index[values.isna().to_numpy()][0])}"
+            )
+        if not pd.api.types.is_integer_dtype(values):
+            raise ValueError(f"{path}: column {column!r} must be integer, got {values.dtype}")
+    if not columns:
+        return None
+    return table[columns].to_numpy(np.int64)
 
 
 def load_ppi_inputs(

@@ -104,6 +104,21 @@ EXPLAINED_KINDS = tuple(kind for kind, spec in MODELS.items() if spec.explanatio
 EMBEDDING_VIEWS = ("mean", "cls", "eos", "segments", "tokens")
 
 
+# Shortcut baselines (rnainteract.models.baselines; issue 19): name -> the files each reads
+# beyond the pair table and the split ("features": its partner's RPISeq feature table,
+# "identity": the MMseqs2 all-vs-all identity tables of the dataset's RNAs and proteins).
+BASELINE_INPUTS: dict[str, tuple[str, ...]] = {
+    "degree": (),
+    "degree_propagation": (),
+    "rna_only": ("rna_features",),
+    "protein_only": ("protein_features",),
+    "nearest_neighbour": ("rna_identity", "protein_identity"),
+}
+BASELINES = tuple(BASELINE_INPUTS)
+BASELINE_FEATURES = {"rna_features": _RPISEQ[0], "protein_features": _RPISEQ[1]}
+"""The feature sets of ``rna_only`` / ``protein_only`` (RPISeq's, one partner each)."""
+
+
 def model_views(kind: str, params: dict | None = None) -> dict[str, tuple[str, ...]]:
     """The views a view model reads with ``params`` ({} for a feature model): the one-hot
     ablation of RPIembeddor reads the sequences only."""

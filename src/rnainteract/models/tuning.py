@@ -26,6 +26,7 @@ def tune_learning_rate(
     lr_range: tuple[float, float] = (1e-4, 1e-2),
     weight_decay_range: tuple[float, float] = (1e-4, 1e-1),
     validation_fraction: float = 0.2,
+    groups=None,
 ) -> dict:
     """Tune learning rate and weight decay with Optuna (TPE, seeded), as the ESM2_AMP authors
     did (seed: ESM2_AMP README, "Model training"; their ranges, from the repository's
@@ -33,7 +34,9 @@ def tune_learning_rate(
 
     Works for any estimator with ``fit`` and ``predict_proba``: ``build(lr, weight_decay)``
     returns a fresh one. Each trial fits it on the training positions of a stratified, seeded
-    cut of ``X`` (:func:`~rnainteract.models.inputs.validation_split`) and scores the
+    cut of ``X`` (:func:`~rnainteract.models.inputs.validation_split`; in a cold split, with
+    ``groups``, a cut of whole RNA and/or protein groups, so that the search rewards unseen
+    molecules as the split's test does) and scores the
     validation positions by their log loss (binary cross-entropy of P(interacting): smooth and
     what the trainer's early stopping minimizes too). Nothing outside ``X``/``y`` is touched.
 
@@ -41,6 +44,9 @@ def tune_learning_rate(
         X: rows the estimator accepts (pair indices here); y: ``(n,)`` 0/1.
         n_trials: Optuna trials (>= 1); seed: the sampler's seed and the cut's.
         lr_range, weight_decay_range: ``(low, high)``, both > 0, sampled log-uniformly.
+        validation_fraction: share of ``X`` in the validation cut.
+        groups: ``None`` or ``(n,)`` / ``(n, k<=2)`` integer group codes of the rows of ``X``
+            (:meth:`rnainteract.models.inputs.PairInputs.validation_groups_of`).
 
     Returns:
         ``{"lr", "weight_decay", "value"}`` of the best trial (``value``: its validation log
@@ -48,7 +54,8 @@ def tune_learning_rate(
 
     Raises:
         ValueError: ``n_trials`` < 1, a bad range, or a cut without both classes in its
-            validation part (fewer than 10 rows, or a class too rare).
+            validation part (fewer than 10 rows, or a class too rare; with ``groups``, no
+            grouped cut keeps both classes in both parts).
     """
     import optuna
     from sklearn.metrics import log_loss
@@ -60,7 +67,7 @@ def tune_learning_rate(
             raise ValueError(f"{name} must be 0 < low <= high, got ({low}, {high})")
     X = np.asarray(X)
     y = binary_labels(y, len(X))
-    train, val = validation_split(y, validation_fraction, seed)
+    train, val = validation_split(y, validation_fraction, seed, groups=groups)
     if len(np.unique(y[val])) < 2:
         raise ValueError(
             f"the validation cut of {len(y)} rows (fraction {validation_fraction}) lacks a class"

@@ -125,16 +125,25 @@ def tune_view_model(
     folds: Sequence[int] | None = None,
     lr_range: Sequence[float] = (1e-4, 1e-2),
     weight_decay_range: Sequence[float] = (1e-4, 1e-1),
+    groups: str | os.PathLike | None = None,
 ) -> dict:
     """Rule ``tune_model``: Optuna (TPE) search of the learning rate and weight decay for every
     (seed, fold) a model is trained on, each on a validation cut of that fold's *train part*
     (:func:`rnainteract.models.tuning.tune_learning_rate`; ESM2_AMP README, "Model training":
     AdamW with Optuna). The fold's test part is never seen. Writes JSON ``{"runs":
     [{seed, fold, lr, weight_decay, value, n_trials}]}``. ``lr_range``/``weight_decay_range``:
-    log-uniform search bounds (ESM2_AMP's repository: 1e-5…1e-3 and 1e-4…1e-2)."""
+    log-uniform search bounds (ESM2_AMP's repository: 1e-5…1e-3 and 1e-4…1e-2). ``groups``:
+    the split's groups table (rule ``make_split``, ``<split>.groups.parquet``): in a cold split
+    the validation cuts, of the search and of each trial's early stopping, hold out whole RNA
+    and/or protein groups (:func:`rnainteract.models.inputs.validation_split`)."""
     table = pd.read_parquet(pairs)
     inputs = load_pair_inputs(
-        table, rna_fasta, protein_fasta, rna_views=rna_views, protein_views=protein_views
+        table,
+        rna_fasta,
+        protein_fasta,
+        rna_views=rna_views,
+        protein_views=protein_views,
+        groups=groups,
     )
     y = table.label.to_numpy(np.int8)
     runs = []
@@ -154,6 +163,7 @@ def tune_view_model(
             seed=seed,
             lr_range=tuple(lr_range),
             weight_decay_range=tuple(weight_decay_range),
+            groups=inputs.validation_groups_of(train),
         )
         runs.append({"seed": seed, "fold": fold, **best})
         log.info("%s seed %d fold %d: %s", kind, seed, fold, best)
@@ -180,23 +190,34 @@ def train_view_model(
     tuned: str | os.PathLike | None = None,
     threads: int = 1,
     folds: Sequence[int] | None = None,
+    groups: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
     """Rule ``train_view_model``: read the views, run :func:`cross_validate` on pair indices
     (with the tuned learning rate and weight decay of each run, if ``tuned``) and write
 
     * ``out``: the predictions, with ``pretrained`` in their metadata;
     * ``checkpoint``: one ``torch.save`` file with, per (seed, fold), the trained weights, the
-      parameters and the training history, plus each run's test metrics
+      parameters, the training history and the early-stopping validation pairs
+      (``validation_pairs``, int64 tensor of pair indices), plus each run's test metrics
       (:func:`rnainteract.evaluation.binary.binary_metrics`); load with
       ``torch.load(weights_only=True)``;
     * ``interpretation``: per-sample importance of the test pairs
       (:func:`rnainteract.models.interpret.interpret`).
+
+    ``groups``: the split's groups table (rule ``make_split``, ``<split>.groups.parquet``): in a
+    cold split early stopping holds out whole RNA and/or protein groups of each fold's train
+    part (:func:`rnainteract.models.inputs.validation_split`); ``None``: a stratified cut.
     """
     import torch
 
     table = pd.read_parquet(pairs)
     inputs = load_pair_inputs(
-        table, rna_fasta, protein_fasta, rna_views=rna_views, protein_views=protein_views
+        table,
+        rna_fasta,
+        protein_fasta,
+        rna_views=rna_views,
+        protein_views=protein_views,
+        groups=groups,
     )
     X = np.arange(len(table), dtype=np.int64)[:, None]
     y = table.label.to_numpy(np.int8)
@@ -211,6 +232,10 @@ def train_view_model(
                 "params": {**params, **fold_params.get((seed, fold), {})},
                 "state_dict": _module_state(model),
                 "history": getattr(model, "history_", []),
+                "validation_pairs": torch.as_tensor(
+                    getattr(model, "validation_pairs_", np.zeros(0, dtype=np.int64)),
+                    dtype=torch.int64,
+                ),
                 "metrics": binary_metrics(y[test], score, pred),
             }
         )

@@ -18,7 +18,8 @@ here are ours:
   signed); He (Kaiming-normal, fan-in) initial weights and zero biases; mean squared
   reconstruction error; trained with the zoo's shared trainer
   (:func:`rnainteract.models.trainer.fit`) on the training pairs, with early stopping on a
-  stratified, seeded validation cut (:func:`rnainteract.models.inputs.validation_split`).
+  stratified, seeded validation cut, of whole RNA and/or protein groups in a cold split
+  (:func:`rnainteract.models.inputs.validation_split`).
 - Random forest (``RandomForestClassifier``) on the codes of *all* training pairs: the
   validation cut only decides when the (unsupervised) autoencoder stops.
 
@@ -93,7 +94,8 @@ class AERFClassifier(ClassifierMixin, BaseEstimator):
         lr, weight_decay, batch_size: AdamW settings of the autoencoder (cosine schedule, no
             warm-up).
         validation_fraction: share of the training pairs held out for early stopping
-            (0: none, train all ``ae_epochs``).
+            (whole groups of ``inputs.validation_groups`` if set; 0: none, train all
+            ``ae_epochs``).
         patience: epochs without a lower validation loss before stopping.
         n_estimators: trees of the forest.
         seed: seeds the initial weights, the batch order, the validation cut and the forest.
@@ -104,7 +106,8 @@ class AERFClassifier(ClassifierMixin, BaseEstimator):
 
     Fitted attributes: ``classes_`` (``[0, 1]``), ``scaler_``, ``autoencoder_``, ``forest_``,
     ``history_`` (the trainer's per-epoch history), ``blocks_`` (block name such as
-    ``rna:mean`` → its column slice of the pair feature).
+    ``rna:mean`` → its column slice of the pair feature), ``validation_pairs_`` (int64 pair
+    indices of the early-stopping validation part).
     """
 
     def __init__(
@@ -194,7 +197,10 @@ class AERFClassifier(ClassifierMixin, BaseEstimator):
         raw, self.blocks_ = self._pair_features(pairs)
         self.scaler_ = StandardScaler().fit(raw)
         z = np.nan_to_num(self.scaler_.transform(raw), nan=0.0).astype(np.float32)
-        train, held = validation_split(y, self.validation_fraction, self.seed)
+        train, held = validation_split(
+            y, self.validation_fraction, self.seed, groups=self.inputs.validation_groups_of(pairs)
+        )
+        self.validation_pairs_ = pairs[held]
         seed_everything(self.seed)  # the autoencoder's initial weights
         self.autoencoder_ = _Autoencoder(z.shape[1], self.hidden, self.code_size)
         config = TrainerConfig(

@@ -23,7 +23,8 @@ Not given in the README, chosen here:
   standardizes them the same way);
 * training (:mod:`rnainteract.models.trainer`): AdamW, lr 1e-3, weight decay 0.01, cosine
   annealing, at most 50 epochs of batch 64, early stopping after 8 epochs without a lower loss
-  on a stratified 10 % validation part (:func:`rnainteract.models.inputs.validation_split`).
+  on a stratified 10 % validation part, of whole RNA and/or protein groups in a cold split
+  (:func:`rnainteract.models.inputs.validation_split`).
 
 The views are held once per molecule; the trainer is fed the pairs' row indices and
 :class:`_PairLookup` gathers the rows of each batch, so memory grows with the molecules, not the
@@ -135,8 +136,9 @@ class MultimodalClassifier(ClassifierMixin, BaseEstimator):
         hidden, tabular_hidden, dropout: of :class:`MultimodalNet`.
         lr, weight_decay, max_epochs, batch_size, patience, warmup_steps: of
             :class:`rnainteract.models.trainer.TrainerConfig` (cosine annealing on).
-        validation_fraction: share of the training pairs held out (stratified, seeded) for
-            early stopping (0: none; then the last epoch's weights are kept).
+        validation_fraction: share of the training pairs held out (stratified, seeded; whole
+            groups of ``inputs.validation_groups`` if set) for early stopping (0: none; then
+            the last epoch's weights are kept).
         scale_embeddings: standardize the two embedding views too (off: the README scales the
             tabular features only).
         seed: initial weights, validation cut and batch order. threads: torch CPU threads.
@@ -144,7 +146,8 @@ class MultimodalClassifier(ClassifierMixin, BaseEstimator):
     ``fit(X, y)``: ``X`` ``(n,)`` or ``(n, 1)`` int pair indices, ``y`` ``(n,)`` 0/1.
     ``predict_proba(X)``: ``(n, 2)`` float64. Fitted attributes: ``module_`` (the trained
     :class:`MultimodalNet`, eval mode; it takes scaled tabular rows: ``tabular_scaler_``),
-    ``history_`` (the trainer's per-epoch dicts), ``classes_`` (``[0, 1]``).
+    ``history_`` (the trainer's per-epoch dicts), ``classes_`` (``[0, 1]``),
+    ``validation_pairs_`` (int64 pair indices of the early-stopping validation part).
 
     Raises (``fit``, ``predict_proba``):
         KeyError: a view is not loaded. IndexError: a pair index out of range.
@@ -238,7 +241,10 @@ class MultimodalClassifier(ClassifierMixin, BaseEstimator):
         y = y.astype(np.float32)
         self.classes_ = np.array([0, 1])
         tables, rna_at, protein_at = self._tables(pairs)
-        train, valid = validation_split(y, self.validation_fraction, self.seed)
+        train, valid = validation_split(
+            y, self.validation_fraction, self.seed, groups=self.inputs.validation_groups_of(pairs)
+        )
+        self.validation_pairs_ = pairs[valid]
         train_rna = np.unique(rna_at[train])
         train_protein = np.unique(protein_at[train])
         self.tabular_scaler_ = StandardScaler().fit(tables[2][train_rna])

@@ -40,7 +40,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
 
-from rnainteract.models.inputs import TOKEN_VIEW, PairInputs, validation_split
+from rnainteract.models.inputs import TOKEN_VIEW, PairInputs, pair_indices, validation_split
 from rnainteract.models.trainer import fit, predict, seed_everything, trainer_config
 
 # App. C.1
@@ -252,10 +252,13 @@ class RPIembeddorClassifier(ClassifierMixin, BaseEstimator):
         lr, weight_decay, warmup_steps, max_epochs, batch_size, patience: the trainer's
             (App. C.1: 1e-3, 0.1, 1,000, 90, 64; early stopping is rnainteract's).
         validation_fraction: share of the training pairs held out for early stopping
-            (stratified, seeded; :func:`~rnainteract.models.inputs.validation_split`).
+            (stratified, seeded; whole groups of ``inputs.validation_groups`` if set;
+            :func:`~rnainteract.models.inputs.validation_split`).
         seed: initial weights, batch order, validation cut and ablation noise. threads: torch.
 
     ``fit(X, y)``: ``X`` pair indices, ``y`` ``(n,)`` 0/1. ``predict_proba(X)``: ``(n, 2)``.
+    Fitted attributes: ``module_``, ``history_``, ``trainer_config_``, ``classes_``,
+    ``validation_pairs_`` (int64 pair indices of the early-stopping validation part).
 
     Raises:
         ValueError: unknown ablation; a molecule without tokens.
@@ -348,7 +351,11 @@ class RPIembeddorClassifier(ClassifierMixin, BaseEstimator):
             head_dropout=self.head_dropout,
         )
         self.module_ = _TokenTables(model, rna, protein)
-        train, val = validation_split(y, self.validation_fraction, self.seed)
+        pairs = pair_indices(X)
+        train, val = validation_split(
+            y, self.validation_fraction, self.seed, groups=self.inputs.validation_groups_of(pairs)
+        )
+        self.validation_pairs_ = pairs[val]
         config = trainer_config(self)
         rows = [rna_row, protein_row]
         self.history_ = fit(

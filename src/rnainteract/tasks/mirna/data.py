@@ -41,7 +41,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold
 
 from rnainteract.io.files import write_json, write_parquet
 from rnainteract.io.sequences import SequenceError
@@ -443,6 +443,11 @@ def build_site_dataset(
 ) -> pd.DataFrame:
     """Site pairs of the training and test files with cross-validation folds.
 
+    The folds are stratified by label and grouped by the (miRNA, site) sequence pair
+    (``StratifiedGroupKFold``, as the gene level groups by pair): a pair listed more than once
+    in the training files (``duplicate_train_pairs`` in the stats) has all its copies in one
+    fold, so that no copy is tested after training on another (``straddling_pairs``: 0).
+
     Pairs whose site is not ``site_length`` nt or whose miRNA is longer than ``mirna_length``
     are dropped and counted (``stats_out``).
 
@@ -480,17 +485,20 @@ def build_site_dataset(
     sites.insert(0, "site_index", np.arange(len(sites), dtype=np.int64))
     sites["fold"] = np.int16(-1)
     train = np.flatnonzero(sites.partition == "train")
-    folds = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    key = sites.mirna_seq + ":" + sites.site_seq
+    folds = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
     fold = np.full(len(train), -1, dtype=np.int16)
-    for k, (_, test) in enumerate(folds.split(train, sites.label.to_numpy()[train])):
+    groups = pd.factorize(key.to_numpy()[train])[0]
+    for k, (_, test) in enumerate(folds.split(train, sites.label.to_numpy()[train], groups)):
         fold[test] = k
     sites.loc[train, "fold"] = fold
-    key = sites.mirna_seq + ":" + sites.site_seq
+    straddling = int((pd.Series(fold).groupby(groups).nunique() > 1).sum())
     in_train = set(key[sites.partition == "train"])
     stats.update(
         n_train=int(len(train)),
         n_test=int((sites.partition == "test").sum()),
         duplicate_train_pairs=int(key[sites.partition == "train"].duplicated().sum()),
+        straddling_pairs=straddling,
         test_pairs_also_in_train=int(key[sites.partition == "test"].isin(in_train).sum()),
         orientation=site_orientation_check(sites[sites.partition == "train"]),
         n_folds=n_folds,

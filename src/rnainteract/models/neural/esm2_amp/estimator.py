@@ -82,12 +82,14 @@ class ESM2AMPClassifier(ClassifierMixin, BaseEstimator):
         dropout: encoder dropout (transformers) or after each DNN layer (DPM).
         lr, weight_decay, max_epochs, batch_size, patience, warmup_steps: of
             :class:`~rnainteract.models.trainer.TrainerConfig` (AdamW, cosine decay).
-        validation_fraction: share of ``fit``'s pairs held out (stratified, seeded) for early
-            stopping; 0 → train ``max_epochs`` on all of them.
+        validation_fraction: share of ``fit``'s pairs held out (stratified, seeded; whole
+            groups of ``inputs.validation_groups`` if set) for early stopping; 0 → train
+            ``max_epochs`` on all of them.
         seed: initial weights, batch order and the validation cut. threads: torch threads.
 
     Fitted attributes: ``classes_`` ``[0, 1]``, ``module_`` (the ``nn.Module``), ``history_``
-    (per-epoch losses), ``scaling_`` (``(molecule, view)`` → ``(mean, std)`` float32).
+    (per-epoch losses), ``scaling_`` (``(molecule, view)`` → ``(mean, std)`` float32),
+    ``validation_pairs_`` (int64 pair indices of the early-stopping validation part).
     """
 
     def __init__(
@@ -251,7 +253,10 @@ class ESM2AMPClassifier(ClassifierMixin, BaseEstimator):
         pairs = pair_indices(X)
         y = binary_labels(y, len(pairs))
         rna_rows, protein_rows = self.inputs.rows(pairs)
-        train, val = validation_split(y, self.validation_fraction, self.seed)
+        train, val = validation_split(
+            y, self.validation_fraction, self.seed, groups=self.inputs.validation_groups_of(pairs)
+        )
+        self.validation_pairs_ = pairs[val]
         self.classes_ = np.array([0, 1])
         self.scaling_ = self._fit_scaling(rna_rows[train], protein_rows[train])
         seed_everything(self.seed)  # the initial weights
