@@ -71,6 +71,8 @@ BAD_REFERENCES = [
     ("targets.final", {"rpi369": ["esm2_dpm"]}, "targets.final: model 'esm2_dpm' (kind esm2_dpm)"),
     ("external.npinter_to_rpi488.test", "nope", "external.npinter_to_rpi488.test names unknown"),
     ("external.npinter_to_rpi488.models", ["ae_rf"], "external.npinter_to_rpi488.models: model"),
+    ("datasets.rpi369.sampler", "degree_neutral", "datasets.rpi369.sampler is set but its negat"),
+    ("models.degree", {"kind": "rpiseq_rf"}, "models.degree: the name is a shortcut baseline's"),
     ("predict.queries", {"q": {"rna": "a", "protein": "b", "models": ["rpi369/ae_rf"]}},
      "predict.queries.q.models names 'rpi369/ae_rf'; it must be <dataset>/<model> of targets"),
 ]  # fmt: skip

@@ -102,7 +102,7 @@ def test_two_column_cut_holds_out_both_sides():
     assert not np.array_equal(first, second)
 
 
-def test_grouped_cut_refuses_what_it_cannot_cut():
+def test_grouped_cut_refuses_what_it_cannot_cut(caplog):
     y, groups = _grouped_problem(n=60)
     with pytest.raises(ValueError, match=r"\(n,\) or \(n, k<=2\)"):
         validation_split(y, 0.1, 0, groups=np.zeros((60, 3), dtype=int))
@@ -112,14 +112,19 @@ def test_grouped_cut_refuses_what_it_cannot_cut():
         validation_split(y, 0.1, 0, groups=groups.astype(float))
     with pytest.raises(ValueError, match="below 1"):
         validation_split(y, 1.0, 0, groups=groups)
-    with pytest.raises(ValueError, match="no grouped validation cut.*nothing to hold out"):
-        validation_split(y, 0.1, 0, groups=np.zeros(60, dtype=int))
+    # one group: nothing to hold out -> no validation part (no early stopping), a WARNING
+    with caplog.at_level("WARNING"):
+        train, held = validation_split(y, 0.1, 0, groups=np.zeros(60, dtype=int))
+    assert train.tolist() == list(range(60)) and held.tolist() == []
+    assert "no grouped validation cut" in caplog.text and "nothing to hold out" in caplog.text
+    caplog.clear()
     # every positive in one group: no cut leaves positives on both sides
     y = np.zeros(60, dtype=int)
     y[:6] = 1
     g = np.repeat(np.arange(10), 6)
-    with pytest.raises(ValueError, match="lacks class"):
-        validation_split(y, 0.2, 0, groups=g)
+    with caplog.at_level("WARNING"):
+        assert validation_split(y, 0.2, 0, groups=g)[1].tolist() == []
+    assert "lacks class" in caplog.text
     # no validation part asked for, or too few rows: as without groups
     assert validation_split(y, 0.0, 0, groups=g)[1].tolist() == []
     assert validation_split(y[:9], 0.2, 0, groups=g[:9])[1].tolist() == []

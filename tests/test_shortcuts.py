@@ -236,7 +236,19 @@ def _bh_by_hand(p):
     return q
 
 
+def _paired_auroc(files, key, folds, *, negate=False):
+    """Mean over ``folds`` of sklearn's per-fold AUROC, seeds averaged: the reference."""
+    table = pd.read_parquet(files[key])
+    table = table[table.fold.isin(folds)].groupby(["fold", "pair_index"], as_index=False).mean()
+    sign = -1.0 if negate else 1.0
+    return float(
+        np.mean([roc_auc_score(p.label, sign * p.score) for _, p in table.groupby("fold")])
+    )
+
+
 def test_shortcut_table(tmp_path):
+    """Each baseline is judged on the best model's folds and test pairs (fold 0 only for m2 on
+    a/protein_cold), not by its all-fold mean in metrics.tsv."""
     files = _predictions(tmp_path)
     table = shortcut_table(METRICS, files, baselines={"b1", "b2"})
     assert list(table.columns) == SHORTCUT_COLUMNS
@@ -246,22 +258,34 @@ def test_shortcut_table(tmp_path):
         ("b", "random"),
     ]
     assert list(table.best_model) == ["m1", "m2", "m1"]
-    assert list(table.best_baseline) == ["b1", "b1", "b2"]
-    assert list(table.flipped_baseline) == ["b2", "b2", "b1"]
-    assert table.model_auroc.tolist() == pytest.approx([0.90, 0.65, 0.75])
-    assert table.difference.tolist() == pytest.approx([0.20, -0.05, 0.15])
-    assert table.flipped_auroc.tolist() == pytest.approx([0.80, 0.70, 0.45])
-    assert table.difference_flipped.tolist() == pytest.approx([0.10, -0.05, 0.30])
-    assert table.shortcut.tolist() == [False, True, False]
-    assert table.shortcut_flipped.tolist() == [False, True, False]
+    assert table.model_auroc.tolist() == pytest.approx([0.90, 0.65, 0.75])  # metrics.tsv
+    for row in table.itertuples():
+        folds = [0] if row.best_model == "m2" else [0, 1, 2]
+        key = (row.dataset, row.split)
+        auc = {b: _paired_auroc(files, (*key, b), folds) for b in ("b1", "b2")}
+        assert row.best_baseline == max(auc, key=auc.get)
+        assert row.flipped_baseline == min(auc, key=auc.get)
+        model = _paired_auroc(files, (*key, row.best_model), folds)
+        assert row.paired_model_auroc == pytest.approx(model)
+        assert row.paired_baseline_auroc == pytest.approx(max(auc.values()))
+        assert (
+            row.baseline_auroc
+            == METRICS.set_index(["dataset", "split", "model"]).auroc[(*key, row.best_baseline)]
+        )
+        assert row.difference == pytest.approx(model - max(auc.values()))
+        assert row.flipped_auroc == pytest.approx(1 - min(auc.values()))
+        assert row.difference_flipped == pytest.approx(model - (1 - min(auc.values())))
+        assert row.shortcut == (model <= max(auc.values()))
+        assert row.shortcut_flipped == (model <= 1 - min(auc.values()))
+    assert list(table.best_baseline) == ["b1", "b1", "b1"]
+    assert list(table.flipped_baseline) == ["b2", "b2", "b2"]
     assert table.n_folds_compared.tolist() == [3, 1, 3]
     assert table.n_test.tolist() == [120, 40, 120]
 
     direct = fold_paired_delong(files["a", "protein_cold", "m2"], files["a", "protein_cold", "b1"])
     assert table.p[1] == pytest.approx(direct["p"])
-    assert table.paired_difference[1] == pytest.approx(direct["difference"])
     inverted = fold_paired_delong(
-        files["b", "random", "m1"], files["b", "random", "b1"], negate_b=True
+        files["b", "random", "m1"], files["b", "random", "b2"], negate_b=True
     )
     assert table.p_flipped[2] == pytest.approx(inverted["p"])
     assert table.q.tolist() == pytest.approx(_bh_by_hand(table.p).tolist())
@@ -276,15 +300,20 @@ def test_shortcut_table(tmp_path):
 
 def test_shortcut_table_errors(tmp_path):
     files = _predictions(tmp_path)
+    with pytest.raises(ValueError, match="duplicate .* a/random/m1"):
+        shortcut_table(pd.concat([METRICS, METRICS.iloc[:1]]), files, baselines={"b1"})
+    # an undefined model AUROC: that model is no candidate; no candidate at all: no row
+    nan = METRICS.copy()
+    nan.loc[0, "auroc"] = np.nan  # a/random/m1
+    nan.loc[8, "auroc"] = np.nan  # b/random/m1, the only model there
+    table = shortcut_table(nan, files, baselines={"b1", "b2"})
+    assert list(zip(table.dataset, table.split, table.best_model, strict=True)) == [
+        ("a", "random", "m2"),
+        ("a", "protein_cold", "m2"),
+    ]
     del files["a", "random", "b1"]
     with pytest.raises(ValueError, match="no prediction file for a/random/b1"):
         shortcut_table(METRICS, files, baselines={"b1", "b2"})
-    with pytest.raises(ValueError, match="duplicate .* a/random/m1"):
-        shortcut_table(pd.concat([METRICS, METRICS.iloc[:1]]), files, baselines={"b1"})
-    nan = METRICS.copy()
-    nan.loc[1, "auroc"] = np.nan
-    with pytest.raises(ValueError, match=r"a/random: AUROC is missing for \['m2'\]"):
-        shortcut_table(nan, files, baselines={"b1", "b2"})
 
 
 def test_write_shortcuts_from_paths(tmp_path):
@@ -302,7 +331,9 @@ def test_write_shortcuts_from_paths(tmp_path):
     back = pd.read_csv(out, sep="\t")
     assert list(back.columns) == SHORTCUT_COLUMNS and len(back) == 3
     assert back.best_model.tolist() == ["m1", "m2", "m1"]
-    assert back.shortcut.tolist() == [False, True, False]
+    direct = shortcut_table(METRICS, files, baselines={"b1", "b2"})
+    assert back.shortcut.tolist() == direct.shortcut.tolist()
+    assert back.difference.tolist() == pytest.approx(direct.difference.round(4).tolist())
     with pytest.raises(ValueError, match="<dataset>/<split>/<model>.parquet"):
         write_shortcuts(metrics_tsv, [tmp_path / "x.tsv"], out, baselines=["b1"])
 

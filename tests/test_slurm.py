@@ -102,7 +102,7 @@ def test_slurm_run_equals_local_run(slurm, tmp_path):
     comments = slurm.job_comments()
     for rule in SUBMITTED:
         assert any(c.startswith(f"rule_{rule}") for c in comments), (rule, comments)
-    assert not any(c.startswith("rule_evaluate_model") for c in comments)  # a localrule
+    assert not any(c.startswith("rule_evaluate_model") for c in comments)  # train_model evaluates
     slurm_logs = cluster / ".snakemake/slurm_logs"
     logs = {p.relative_to(slurm_logs).parts[0] for p in slurm_logs.rglob("*.log")}
     assert {f"rule_{r}" for r in SUBMITTED} <= logs

@@ -63,18 +63,22 @@ def test_default_dry_run_plans_every_benchmark(tmp_path, shared_data):
     for rule, count in (
         ("build_pairs", 5),  # the derived rpi369_rnainteract reuses rpi369's
         ("annotate_rfam", 5),
-        ("build_dataset", 6),
+        ("build_dataset", 6),  # rpi369_rnainteract_neutral is defined, not a default target
         ("pairwise_identity", 10),
-        ("make_split", 24),
+        ("make_split", 42),  # 6 datasets x 7 splits
         ("dataset_card", 6),
-        ("train_model", 96),  # 6 datasets x 4 splits x 4 feature models
+        ("train_model", 168),  # 6 datasets x 7 splits x 4 feature models (metrics in the job)
+        ("train_baselines", 42),  # 6 datasets x 7 splits, all five baselines in each
+        ("shortcuts", 1),
+        ("plot_ladder", 6),
         ("embed", 3),  # RNA-FM and BioBERT (RNAs), ESM-2 t6_8M (proteins) of rpi369
-        ("tune_model", 4),  # ESM2_AMPS on rpi369 x 4 splits
-        ("train_view_model", 24),  # 6 embedding-based models on rpi369 x 4 splits
-        # 120 + miRNA: 2 x (2 site models + 4 seed rules) + 7 gene rows + RBP: 3 CNNs + 2 MMFAs
-        ("evaluate_model", 144),
-        ("plot_importance", 12),  # ESM2_AMPS, ESM2_AMP_CSE, AE_RF
-        ("plot_roc", 28),  # 24 + miraw_site cv/heldout + miraw_gene balanced10 + aura_rbp8
+        ("tune_model", 7),  # ESM2_AMPS on rpi369 x 7 splits
+        ("train_view_model", 42),  # 6 embedding-based models on rpi369 x 7 splits
+        # only the branches: miRNA 2 x (2 site models + 4 seed rules) + 7 gene rows + RBP: 3
+        # CNNs + 2 MMFAs (the RPI models and baselines evaluate in their training jobs)
+        ("evaluate_model", 24),
+        ("plot_importance", 21),  # ESM2_AMPS, ESM2_AMP_CSE, AE_RF x 7 splits
+        ("plot_roc", 46),  # 42 + miraw_site cv/heldout + miraw_gene balanced10 + aura_rbp8
         ("mirna_site_data", 1),
         ("mirna_gene_data", 1),
         ("train_mirna_site_model", 4),  # 2 site models x (cv fold 0, heldout)
@@ -259,7 +263,9 @@ def test_hyperparameter_change_reruns_only_that_model(tiny_run, tmp_path):
         for line in out.splitlines()
         if len(line.split()) == 2 and line.split()[1].isdigit()
     }
-    assert jobs.get("train_model") == 8 and jobs.get("evaluate_model") == 8
+    # its metrics are written by its training job; nothing else is evaluated again
+    assert jobs.get("train_model") == 8 and "evaluate_model" not in jobs
+    assert jobs.get("summarize_metrics") == 1
     assert "model=rpiseq_svm" not in out
     for rule in ("build_pairs", "cluster_rna", "make_split", "rna_features"):
         assert rule not in jobs
@@ -273,7 +279,7 @@ def test_split_seed_change_reruns_splits_and_downstream_only(tiny_run, tmp_path)
     changed.write_text(yaml.safe_dump(cfg))
     jobs = planned_jobs(snakemake("-n", "--configfile", str(changed), workdir=workdir).stdout)
     # 2 datasets x 4 splits; x 4 models
-    assert jobs["make_split"] == 8 and jobs["train_model"] == 32 and jobs["evaluate_model"] == 32
+    assert jobs["make_split"] == 8 and jobs["train_model"] == 32 and "evaluate_model" not in jobs
     for rule in (
         "build_pairs",
         "build_dataset",
@@ -789,14 +795,16 @@ def test_shortcut_baselines_and_ladder_through_the_workflow(tiny_run, tmp_path):
     changed.write_text(yaml.safe_dump(cfg))
     jobs = planned_jobs(snakemake("-n", "--configfile", str(changed), workdir=workdir).stdout)
     assert jobs["train_baselines"] == 2 * 3 and jobs["make_split"] == 2  # rna_cold_id x 2
-    assert jobs["train_model"] == 2 * 4  # only on the new split
-    assert "evaluate_model" in jobs and jobs["evaluate_model"] == 2 * 4
+    assert jobs["train_model"] == 2 * 4  # only on the new split, each evaluating itself
+    assert "evaluate_model" not in jobs
     assert jobs["shortcuts"] == 1 and jobs["plot_ladder"] == 2
     snakemake("--cores", "2", "--configfile", str(changed), workdir=workdir)
     summary = pd.read_csv(workdir / "results/summary/metrics.tsv", sep="\t")
     baselines = summary[summary.model.isin(cfg["targets"]["baselines"])]
     assert len(baselines) == 2 * 3 * 5 and (baselines.n_folds == 3).all()
-    assert (baselines.n_runs == 3 * 2).all()  # 3 folds x 2 seeds
+    forests = baselines.model.isin(["rna_only", "protein_only"])
+    assert (baselines.n_runs[forests] == 3 * 2).all()  # 3 folds x 2 seeds
+    assert (baselines.n_runs[~forests] == 3).all() and (baselines.n_seeds[~forests] == 1).all()
     groups = pd.read_parquet(workdir / "results/splits/tiny/rna_cold_id.groups.parquet")
     assert list(groups.columns) == ["pair_index", "rna_group"] and len(groups) == 72
     shortcuts = pd.read_csv(workdir / "results/summary/shortcuts.tsv", sep="\t")

@@ -60,7 +60,7 @@ if BASELINES:
             runtime=10,
         params:
             baselines=BASELINES,
-            splits=config["targets"]["splits"],
+            splits=cfg.LADDER_SPLITS,
         script:
             "../scripts/shortcuts.py"
 

@@ -1,11 +1,12 @@
 rule train_model:
-    """Train a feature model once per fold and seed of a split; write its test predictions."""
+    """Train a feature model once per fold and seed of a split; its test predictions, metrics."""
     input:
         unpack(get_model_features),
         pairs="results/datasets/{dataset}/pairs.parquet",
         split="results/splits/{dataset}/{split}.parquet",
     output:
         predictions="results/predictions/{dataset}/{split}/{model}.parquet",
+        metrics="results/metrics/{dataset}/{split}/{model}.json",
     log:
         "logs/train_model/{dataset}/{split}/{model}.log",
     benchmark:
@@ -60,7 +61,8 @@ rule tune_model:
 
 
 rule train_view_model:
-    """Train a model over embeddings/views per fold and seed; predictions, weights, importance."""
+    """Train a model over embeddings/views per fold and seed; predictions, metrics, weights,
+    importance."""
     input:
         unpack(get_view_model_inputs),
         pairs="results/datasets/{dataset}/pairs.parquet",
@@ -68,6 +70,7 @@ rule train_view_model:
         groups="results/splits/{dataset}/{split}.groups.parquet",
     output:
         predictions="results/predictions/{dataset}/{split}/{model}.parquet",
+        metrics="results/metrics/{dataset}/{split}/{model}.json",
         checkpoint="results/models/{dataset}/{split}/{model}.pt",
         interpretation="results/interpretation/{dataset}/{split}/{model}.parquet",
     log:
@@ -90,3 +93,10 @@ rule train_view_model:
         folds=get_model_folds,
     script:
         "../scripts/train_view_model.py"
+
+
+# The RPI models' metrics come from their training job (which evaluates its predictions in the
+# same process), not from one evaluate_model job each: ~230 fewer jobs of ~3 s start-up in the
+# main job. evaluate_model still evaluates the miRNA and RBP branches' predictions.
+ruleorder: train_model > evaluate_model
+ruleorder: train_view_model > evaluate_model

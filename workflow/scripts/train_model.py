@@ -1,5 +1,6 @@
-"""Adapter: rule train_model (feature models)."""
+"""Adapter: rule train_model (feature models): train, then evaluate the predictions."""
 
+from rnainteract.evaluation.binary import evaluate_file
 from rnainteract.io.logs import log_to
 from rnainteract.tasks.rpi import train_feature_model
 
@@ -15,4 +16,11 @@ with log_to(snakemake.log[0]):
         out=snakemake.output.predictions,
         threads=snakemake.threads,
         folds=snakemake.params.folds,
+    )
+    evaluate_file(
+        snakemake.output.predictions,
+        snakemake.output.metrics,
+        dataset=snakemake.wildcards.dataset,
+        split=snakemake.wildcards.split,
+        model=snakemake.wildcards.model,
     )

@@ -1,5 +1,6 @@
-"""Adapter: rule train_view_model."""
+"""Adapter: rule train_view_model: train, then evaluate the predictions."""
 
+from rnainteract.evaluation.binary import evaluate_file
 from rnainteract.io.logs import log_to
 from rnainteract.tasks.rpi import named_views, train_view_model
 
@@ -22,4 +23,11 @@ with log_to(snakemake.log[0]):
         threads=snakemake.threads,
         folds=snakemake.params.folds,
         groups=snakemake.input.groups,
+    )
+    evaluate_file(
+        snakemake.output.predictions,
+        snakemake.output.metrics,
+        dataset=snakemake.wildcards.dataset,
+        split=snakemake.wildcards.split,
+        model=snakemake.wildcards.model,
     )

@@ -64,6 +64,12 @@ def check_config(config: Mapping) -> None:
             f"models.{name}: the name is a shortcut baseline's (targets.baselines); rename it",
         )
     for name, ds in datasets.items():
+        method = ds.get("negatives", config.get("negatives", {}).get("method", "given"))
+        _check(
+            "sampler" not in ds or method == "rnainteract",
+            f"datasets.{name}.sampler is set but its negatives are {method!r}: a sampler draws "
+            "rnainteract negatives only",
+        )
         if "from" in ds:
             base = datasets.get(ds["from"])
             _check(

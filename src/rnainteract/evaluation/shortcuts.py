@@ -44,8 +44,9 @@ SHORTCUT_COLUMNS = [
     "model_auroc",
     "best_baseline",
     "baseline_auroc",
+    "paired_model_auroc",
+    "paired_baseline_auroc",
     "difference",
-    "paired_difference",
     "p",
     "q",
     "n_test",
@@ -53,11 +54,8 @@ SHORTCUT_COLUMNS = [
     "flipped_baseline",
     "flipped_auroc",
     "difference_flipped",
-    "paired_difference_flipped",
     "p_flipped",
     "q_flipped",
-    "n_test_flipped",
-    "n_folds_compared_flipped",
     "shortcut",
     "shortcut_flipped",
 ]
@@ -311,20 +309,23 @@ def shortcut_table(
 ) -> pd.DataFrame:
     """Best model against best baseline per dataset × split, with DeLong p and BH q values.
 
-    For each dataset × split of ``metrics`` with at least one model and one baseline:
-    the best model (highest mean AUROC among the non-baselines) and the best baseline (highest
-    mean AUROC among ``baselines``), ``difference`` = model − baseline AUROC (from ``metrics``)
-    and ``p`` from :func:`fold_paired_delong` on their prediction files (``paired_difference``
-    is the difference it tested: per-fold AUROCs on the shared folds and pairs, which differs from
-    ``difference`` where the model ran on fold 0 only). Then the "flipped" comparison: a baseline
-    far below 0.5 is an inverted shortcut (its negated score has AUROC 1 − AUROC), so
-    ``flipped_baseline`` is the baseline with the highest 1 − AUROC, ``flipped_auroc`` that
-    value, ``difference_flipped`` = model − flipped, ``p_flipped`` DeLong's p against the
-    negated baseline score. Where every baseline is above 0.5 the flipped comparison is
-    trivially won by the model; it is still reported.
+    For each dataset × split of ``metrics`` with at least one model and one baseline: the best
+    model (highest mean AUROC among the non-baselines in ``metrics``; ``model_auroc``) is
+    compared with every baseline on the same folds and test pairs by :func:`fold_paired_delong`
+    (a model run on fold 0 only is compared on fold 0: a baseline's all-fold mean would judge it
+    against other test pairs). ``best_baseline`` is the baseline with the highest AUROC on those
+    folds (``paired_baseline_auroc``; ``baseline_auroc`` is its all-fold mean from ``metrics``),
+    ``difference`` = ``paired_model_auroc`` − ``paired_baseline_auroc`` and ``p`` its DeLong p.
+    Then the "flipped" comparison: a baseline far below 0.5 is an inverted shortcut (its
+    negated score has AUROC 1 − AUROC), so ``flipped_baseline`` is the baseline with the highest
+    paired 1 − AUROC, ``flipped_auroc`` that value, ``difference_flipped`` = model − flipped and
+    ``p_flipped`` DeLong's p against the negated baseline score. Where every baseline is above
+    0.5 the flipped comparison is trivially won by the model; it is still reported.
 
-    ``shortcut`` is True where the best model does not beat every baseline (model AUROC <= best
-    baseline AUROC) and ``shortcut_flipped`` where it does not beat every flipped baseline.
+    ``shortcut`` is True where the best model does not beat every baseline on the shared folds
+    (paired model AUROC <= best paired baseline AUROC), ``shortcut_flipped`` where it does not
+    beat every flipped baseline. A model with an undefined AUROC is not a candidate; a
+    dataset × split without a candidate model or a comparable baseline gets no row (logged).
 
     Multiple testing: Benjamini–Hochberg (1995) over all rows, with the direct and the flipped
     comparisons as two separate families (``q`` and ``q_flipped``). They answer different
@@ -350,9 +351,9 @@ def shortcut_table(
         floats in [0, 1], ``shortcut``/``shortcut_flipped`` bool.
 
     Raises:
-        ValueError: missing columns or duplicate rows in ``metrics``; a NaN AUROC among the
-            candidates of a compared dataset × split; a chosen model without a prediction
-            file; errors of :func:`fold_paired_delong`, with the dataset × split named.
+        ValueError: missing columns or duplicate rows in ``metrics``; a chosen model without a
+            prediction file; errors of :func:`fold_paired_delong` other than "no fold to
+            compare", with the dataset × split named.
     """
     missing = {"dataset", "split", "model", "auroc"} - set(metrics.columns)
     if missing:
@@ -373,13 +374,9 @@ def shortcut_table(
             is_baseline = part.model.isin(baselines)
             if is_baseline.all() or not is_baseline.any():
                 continue
-            undefined = part[part.auroc.isna()]
-            if len(undefined):
-                raise ValueError(
-                    f"metrics table: {dataset}/{split}: AUROC is missing for "
-                    f"{sorted(undefined.model)}"
-                )
-            rows.append(_compare(dataset, split, part, is_baseline, predictions))
+            row = _compare(dataset, split, part, is_baseline, predictions)
+            if row is not None:
+                rows.append(row)
     table = pd.DataFrame(rows, columns=SHORTCUT_COLUMNS)
     table["q"] = _bh(table.p)
     table["q_flipped"] = _bh(table.p_flipped)
@@ -392,11 +389,13 @@ def _best(part: pd.DataFrame, column: str) -> pd.Series:
     return ordered.iloc[0]
 
 
-def _compare(dataset, split, part, is_baseline, predictions) -> dict:
-    model = _best(part[~is_baseline], "auroc")
-    base = part[is_baseline].assign(flipped=lambda t: 1.0 - t.auroc)
-    baseline = _best(base, "auroc")
-    flipped = _best(base, "flipped")
+def _compare(dataset, split, part, is_baseline, predictions) -> dict | None:
+    """One row of :func:`shortcut_table` (``None``, logged, where nothing can be compared)."""
+    models = part[~is_baseline & part.auroc.notna()]
+    if models.empty:
+        log.warning("shortcut table: %s/%s: no model with an AUROC; row left out", dataset, split)
+        return None
+    model = _best(models, "auroc")
 
     def path(name: str) -> str | os.PathLike:
         key = (dataset, split, name)
@@ -404,35 +403,46 @@ def _compare(dataset, split, part, is_baseline, predictions) -> dict:
             raise ValueError(f"shortcut table: no prediction file for {dataset}/{split}/{name}")
         return predictions[key]
 
-    try:
-        direct = fold_paired_delong(path(model.model), path(baseline.model))
-        inverted = fold_paired_delong(path(model.model), path(flipped.model), negate_b=True)
-    except ValueError as err:
-        raise ValueError(f"shortcut table: {dataset}/{split}: {err}") from None
-    model_auroc = float(model.auroc)
+    # every baseline on the best model's folds and test pairs (a model may run on fold 0 only)
+    paired = {}
+    for name in sorted(part.model[is_baseline]):
+        try:
+            paired[name] = fold_paired_delong(path(model.model), path(name))
+        except ValueError as err:
+            if "no fold to compare" not in str(err):
+                raise ValueError(f"shortcut table: {dataset}/{split}: {err}") from None
+            log.warning("shortcut table: %s/%s: %s; baseline left out", dataset, split, err)
+    if not paired:
+        log.warning("shortcut table: %s/%s: no baseline comparable; row left out", dataset, split)
+        return None
+    # highest (flipped: lowest) paired AUROC; max/min keep the first of ties, and the names
+    # were visited in sorted order
+    baseline = max(paired, key=lambda name: paired[name]["auc_b"])
+    flipped = min(paired, key=lambda name: paired[name]["auc_b"])
+    direct = paired[baseline]
+    inverted = fold_paired_delong(path(model.model), path(flipped), negate_b=True)
+    by_model = part.set_index("model").auroc
     return {
         "dataset": dataset,
         "split": split,
         "best_model": model.model,
-        "model_auroc": model_auroc,
-        "best_baseline": baseline.model,
-        "baseline_auroc": float(baseline.auroc),
-        "difference": model_auroc - float(baseline.auroc),
-        "paired_difference": direct["difference"],
+        "model_auroc": float(model.auroc),
+        "best_baseline": baseline,
+        "baseline_auroc": float(by_model[baseline]),
+        "paired_model_auroc": direct["auc_a"],
+        "paired_baseline_auroc": direct["auc_b"],
+        "difference": direct["difference"],
         "p": direct["p"],
         "q": np.nan,
         "n_test": direct["n_test"],
         "n_folds_compared": direct["n_folds_compared"],
-        "flipped_baseline": flipped.model,
-        "flipped_auroc": float(flipped.flipped),
-        "difference_flipped": model_auroc - float(flipped.flipped),
-        "paired_difference_flipped": inverted["difference"],
+        "flipped_baseline": flipped,
+        "flipped_auroc": inverted["auc_b"],
+        "difference_flipped": inverted["difference"],
         "p_flipped": inverted["p"],
         "q_flipped": np.nan,
-        "n_test_flipped": inverted["n_test"],
-        "n_folds_compared_flipped": inverted["n_folds_compared"],
-        "shortcut": model_auroc <= float(baseline.auroc),
-        "shortcut_flipped": model_auroc <= float(flipped.flipped),
+        "shortcut": direct["auc_a"] <= direct["auc_b"],
+        "shortcut_flipped": inverted["auc_a"] <= inverted["auc_b"],
     }
 
 
@@ -491,11 +501,11 @@ def write_shortcuts(
     for column in (
         "model_auroc",
         "baseline_auroc",
+        "paired_model_auroc",
+        "paired_baseline_auroc",
         "difference",
-        "paired_difference",
         "flipped_auroc",
         "difference_flipped",
-        "paired_difference_flipped",
     ):
         table[column] = table[column].astype(float).round(4)
     for column in ("p", "q", "p_flipped", "q_flipped"):

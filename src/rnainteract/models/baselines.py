@@ -20,6 +20,7 @@ fold's two parts. Scores are ``(len(test),)`` float64, higher = more likely inte
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 import numpy as np
@@ -39,6 +40,7 @@ PARTNER_FEATURES = {
     "protein_only": ("protein", BASELINE_FEATURES["protein_features"]),
 }
 _ID_COLUMN = {"rna": "rna_id", "protein": "protein_id"}
+log = logging.getLogger(__name__)
 
 
 def _fold(table: pd.DataFrame, train, test) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -112,7 +114,7 @@ def degree_score(table: pd.DataFrame, train, test, *, smoothing: float = 1.0) ->
 
 
 def propagation_score(
-    table: pd.DataFrame, train, test, *, max_iter: int = 10_000, tol: float = 1e-10
+    table: pd.DataFrame, train, test, *, max_iter: int = 10_000, tol: float = 1e-8
 ) -> np.ndarray:
     """Label propagation over the graph of pairs: the harmonic function of Zhu, Ghahramani &
     Lafferty (ICML 2003), the "degree propagation" baseline of Bernett et al. 2024.
@@ -139,7 +141,8 @@ def propagation_score(
 
     Raises:
         ValueError: a bad table or fold (:func:`_fold`).
-        RuntimeError: CG did not reach ``tol`` in ``max_iter`` steps.
+        (CG missing ``tol`` in ``max_iter`` steps is logged as a WARNING, and its last iterate
+        used.)
     """
     train, test, y, prior = _fold(table, train, test)
     nodes = np.concatenate([train, test])
@@ -183,10 +186,13 @@ def propagation_score(
     operator = LinearOperator(size, matvec=laplacian, dtype=np.float64)
     jacobi = LinearOperator(size, matvec=lambda x: x.ravel() / degree[unknown], dtype=np.float64)
     solution, info = cg(operator, rhs, rtol=tol, atol=0.0, maxiter=max_iter, M=jacobi)
-    if info != 0:
-        raise RuntimeError(
-            f"label propagation: conjugate gradients did not reach rtol {tol} in {max_iter} "
-            f"steps on {len(unknown)} test pairs"
+    if info != 0:  # the scores only rank pairs: an approximate solution still ranks them
+        log.warning(
+            "label propagation: conjugate gradients did not reach rtol %g in %d steps on %d "
+            "test pairs; the last iterate is used",
+            tol,
+            max_iter,
+            len(unknown),
         )
     score[reached] = np.clip(solution, 0.0, 1.0)
     return score

@@ -78,9 +78,10 @@ def validation_split(
 
     A grouped cut must leave every class of ``y`` in both parts; if a draw does not, the next
     of :data:`GROUPED_ATTEMPTS` seeded draws (seeds derived from ``(seed, attempt)``) is tried,
-    then a ``ValueError`` is raised: there is no grouped cut, and an ungrouped one would select
-    for seen molecules while no validation part would silently drop early stopping; set
-    ``validation_fraction`` to 0 to train without one.
+    then the fit gets no validation part, with a logged WARNING naming the reason (a fold
+    whose train part is one group, or whose positives all sit in one group): an ungrouped cut
+    would select for seen molecules, and a failed job would stop the whole run. Tuning, which
+    needs a validation part, then refuses (:func:`rnainteract.models.tuning.tune_learning_rate`).
 
     Args:
         y: ``(n,)`` labels (0/1, or any integer strata); fraction: share held out (0 → no
@@ -94,8 +95,7 @@ def validation_split(
         group columns they need not cover ``0 … n - 1``.
 
     Raises:
-        ValueError: ``groups`` of a bad shape or dtype, ``fraction`` >= 1 with groups, or no
-            grouped cut with every class in both parts (naming the sizes and the reason).
+        ValueError: ``groups`` of a bad shape or dtype, or ``fraction`` >= 1 with groups.
     """
     y = np.asarray(y)
     n = len(y)
@@ -127,12 +127,20 @@ def validation_split(
             )
             return train, validation
     n_groups = [len(np.unique(g)) for g in groups.T]
-    raise ValueError(
-        f"no grouped validation cut of {n} pairs ({n_groups} groups per cold side, fraction "
-        f"{fraction}) leaves every class {classes.tolist()} in both parts after "
-        f"{GROUPED_ATTEMPTS} seeded draws (last: {reason}); set validation_fraction to 0 to "
-        "train without a validation part"
+    log.warning(
+        "no grouped validation cut of %d pairs (%s groups per cold side, fraction %s) leaves "
+        "every class %s in both parts after %d seeded draws (last: %s); no validation part: "
+        "this fit trains on all %d pairs without early stopping (an ungrouped cut would select "
+        "for molecules seen in training)",
+        n,
+        n_groups,
+        fraction,
+        classes.tolist(),
+        GROUPED_ATTEMPTS,
+        reason,
+        n,
     )
+    return np.arange(n, dtype=np.int64), np.zeros(0, dtype=np.int64)
 
 
 def _stratified_split(y: np.ndarray, fraction: float, seed: int):

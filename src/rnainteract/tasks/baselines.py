@@ -19,7 +19,7 @@ from rnainteract.models.crossval import read_split, split_runs
 
 log = logging.getLogger(__name__)
 
-# baselines whose score does not depend on the seed: computed once per fold, one row per seed
+# baselines whose score does not depend on the seed: computed for the first seed only
 DETERMINISTIC = frozenset(BASELINES) - frozenset(PARTNER_FEATURES)
 
 
@@ -48,8 +48,9 @@ def train_baselines(
         params: ``{baseline: keyword arguments}`` (:func:`~rnainteract.models.baselines.
             baseline_scores`); a baseline without an entry runs on its defaults.
         seeds, folds: as for :func:`rnainteract.models.crossval.cross_validate`. The
-            deterministic baselines give every seed the same scores; the file still has one
-            row per (seed, test pair), like every model's.
+            deterministic baselines (:data:`DETERMINISTIC`) would give every seed the same
+            scores: their files have the first seed's rows only (``n_seeds`` 1 in
+            ``metrics.tsv``), so that copies do not shrink their sd over runs.
         rna_features, protein_features: feature tables (Parquet, ``rna_kmer4`` and
             ``protein_ctriad3``), needed by ``rna_only`` and ``protein_only``.
         rna_identity, protein_identity: MMseqs2 identity tables (Parquet), needed by
@@ -95,33 +96,34 @@ def train_baselines(
 
     results = {}
     for name, path in out.items():
-        frames, cached = [], {}
+        frames = []
+        # a seed changes nothing in a deterministic baseline: its file has the first seed only
+        # (n_seeds 1 in metrics.tsv), not copies that would shrink its sd over runs
+        first = runs[0][0]
         for seed, fold, train, test in runs:
-            if name in DETERMINISTIC and fold in cached:
-                score, pred = cached[fold]
-            else:
-                start = time.perf_counter()
-                score, pred = baseline_scores(
-                    name,
-                    table,
-                    train,
-                    test,
-                    seed=seed,
-                    params=dict((params or {}).get(name) or {}),
-                    features=features,
-                    identities=identities,
-                    threads=threads,
-                )
-                cached[fold] = score, pred
-                log.info(
-                    "%s seed %d fold %d: trained on %d, scored %d in %.2f s",
-                    name,
-                    seed,
-                    fold,
-                    len(train),
-                    len(test),
-                    time.perf_counter() - start,
-                )
+            if name in DETERMINISTIC and seed != first:
+                continue
+            start = time.perf_counter()
+            score, pred = baseline_scores(
+                name,
+                table,
+                train,
+                test,
+                seed=seed,
+                params=dict((params or {}).get(name) or {}),
+                features=features,
+                identities=identities,
+                threads=threads,
+            )
+            log.info(
+                "%s seed %d fold %d: trained on %d, scored %d in %.2f s",
+                name,
+                seed,
+                fold,
+                len(train),
+                len(test),
+                time.perf_counter() - start,
+            )
             frames.append(
                 pd.DataFrame(
                     {
