@@ -218,7 +218,8 @@ def test_final_targets_follow_the_enabled_branches(config):
     explained = [
         m for m in config["targets"]["models"] if config["models"][m]["kind"] in EXPLAINED_KINDS
     ]
-    assert explained and len(importance) == len(explained) * len(config["targets"]["splits"])
+    assert explained and len(importance) == sum(len(cfg.model_splits(config, m)) for m in explained)
+    assert len(importance) < len(explained) * len(config["targets"]["splits"])  # models.*.splits
     assert "results/figures/miraw_gene/balanced10.roc.png" in targets
     assert "results/summary/multilabel_metrics.tsv" in targets
     assert "results/summary/ppi_metrics.tsv" not in targets
@@ -229,8 +230,17 @@ def test_final_targets_follow_the_enabled_branches(config):
     t = config["targets"]
     n_baselines = len(t["datasets"]) * len(t["splits"]) * len(t["baselines"])
     assert len(t["baselines"]) == 5 and len(cfg.metric_files(config)) == n_baselines + sum(
-        len(cfg.model_datasets(config, m)) * len(t["splits"]) for m in t["models"]
+        len(cfg.model_datasets(config, m)) * len(cfg.model_splits(config, m)) for m in t["models"]
     )
+    assert cfg.model_splits(config, "rpiseq_rf") == t["splits"]
+    assert cfg.model_splits(config, "ipminer") == [
+        "random",
+        "rna_family",
+        "protein_cold",
+        "both_cold",
+    ]
+    on_id_cold = cfg.split_predictions(config, "rpi369", "rna_cold_id")
+    assert "rpiseq_rf" in on_id_cold and not on_id_cold.keys() & {"ipminer", "esm2_amps"}
     assert cfg.SHORTCUTS in targets
     assert [p for p in targets if p.endswith("ladder.png")] == [
         f"results/figures/{d}/ladder.png" for d in t["datasets"]

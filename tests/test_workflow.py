@@ -67,17 +67,19 @@ def test_default_dry_run_plans_every_benchmark(tmp_path, shared_data):
         ("pairwise_identity", 10),
         ("make_split", 42),  # 6 datasets x 7 splits
         ("dataset_card", 6),
-        ("train_model", 168),  # 6 datasets x 7 splits x 4 feature models (metrics in the job)
+        # 6 datasets x (7 splits x rpiseq_rf, xrpi + 4 splits x rpiseq_svm, ipminer); each job
+        # writes its metrics too
+        ("train_model", 132),
         ("train_baselines", 42),  # 6 datasets x 7 splits, all five baselines in each
         ("shortcuts", 1),
         ("plot_ladder", 6),
         ("embed", 3),  # RNA-FM and BioBERT (RNAs), ESM-2 t6_8M (proteins) of rpi369
-        ("tune_model", 7),  # ESM2_AMPS on rpi369 x 7 splits
-        ("train_view_model", 42),  # 6 embedding-based models on rpi369 x 7 splits
+        ("tune_model", 2),  # ESM2_AMPS on rpi369 x its 2 splits (models.<name>.splits)
+        ("train_view_model", 12),  # 6 embedding-based models on rpi369 x 2 splits
         # only the branches: miRNA 2 x (2 site models + 4 seed rules) + 7 gene rows + RBP: 3
         # CNNs + 2 MMFAs (the RPI models and baselines evaluate in their training jobs)
         ("evaluate_model", 24),
-        ("plot_importance", 21),  # ESM2_AMPS, ESM2_AMP_CSE, AE_RF x 7 splits
+        ("plot_importance", 6),  # ESM2_AMPS, ESM2_AMP_CSE, AE_RF x 2 splits
         ("plot_roc", 46),  # 42 + miraw_site cv/heldout + miraw_gene balanced10 + aura_rbp8
         ("mirna_site_data", 1),
         ("mirna_gene_data", 1),

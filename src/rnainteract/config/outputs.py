@@ -15,6 +15,7 @@ from rnainteract.config.queries import (
     mirna_enabled,
     mirna_prediction_files,
     model_datasets,
+    model_splits,
     ppi_embedders,
     random_init_embedders,
     rbp_model_names,
@@ -157,7 +158,7 @@ def metric_files(config: Mapping) -> list[str]:
             for dataset in t["datasets"]
             for split in t["splits"]
             for model in t["models"]
-            if dataset in model_datasets(config, model)
+            if dataset in model_datasets(config, model) and split in model_splits(config, model)
         ]
         + [
             f"results/metrics/{dataset}/{split}/{baseline}.json"
@@ -183,7 +184,7 @@ def importance_figures(config: Mapping) -> list[str]:
         for model in t["models"]
         if config["models"][model]["kind"] in EXPLAINED_KINDS
         for dataset in model_datasets(config, model)
-        for split in t["splits"]
+        for split in model_splits(config, model)
     ]
 
 

@@ -134,6 +134,12 @@ def model_datasets(config: Mapping, model: str) -> list[str]:
     return [d for d in config["targets"]["datasets"] if only is None or d in only]
 
 
+def model_splits(config: Mapping, model: str) -> list[str]:
+    """Target splits a model is trained on: its ``splits`` (if given) among the targets."""
+    only = config["models"][model].get("splits")
+    return [s for s in config["targets"]["splits"] if only is None or s in only]
+
+
 def model_names(config: Mapping, *, feature: bool) -> list[str]:
     """Configured models that are feature models (``feature=True``: rule ``train_model``) or
     view models (rule ``train_view_model``)."""
@@ -350,7 +356,7 @@ def split_predictions(config: Mapping, dataset: str, split: str) -> dict[str, st
     return {
         model: f"results/predictions/{dataset}/{split}/{model}.parquet"
         for model in config["targets"]["models"]
-        if dataset in model_datasets(config, model)
+        if dataset in model_datasets(config, model) and split in model_splits(config, model)
     }
 
 
