@@ -68,13 +68,14 @@ BAD_REFERENCES = [
     ("rbp.models.cnn_x", {"views": ["rna"]}, "rbp.models.cnn_x: names starting cnn_"),
     ("targets.rbp", ["nope"], "targets.rbp names 'nope', not under rbp.tasks"),
     ("embedders.rnafm.weights", {"model.safetensors": "nope"}, "embedders.rnafm.weights.model"),
-    ("targets.final", {"rpi369": ["esm2_dpm"]}, "targets.final: model 'esm2_dpm' (kind esm2_dpm)"),
+    ("targets.final", {"rpi369": ["nope"]}, "targets.final names unknown model 'nope'"),
     ("external.npinter_to_rpi488.test", "nope", "external.npinter_to_rpi488.test names unknown"),
-    ("external.npinter_to_rpi488.models", ["ae_rf"], "external.npinter_to_rpi488.models: model"),
+    ("external.npinter_to_rpi488.models", ["ae_rf"],
+     "external.npinter_to_rpi488.models: model 'ae_rf' is not trained on 'npinter'"),
     ("datasets.rpi369.sampler", "degree_neutral", "datasets.rpi369.sampler is set but its negat"),
     ("models.degree", {"kind": "rpiseq_rf"}, "models.degree: the name is a shortcut baseline's"),
-    ("predict.queries", {"q": {"rna": "a", "protein": "b", "models": ["rpi369/ae_rf"]}},
-     "predict.queries.q.models names 'rpi369/ae_rf'; it must be <dataset>/<model> of targets"),
+    ("predict.queries", {"q": {"rna": "a", "protein": "b", "models": ["rpi488/ae_rf"]}},
+     "predict.queries.q.models names 'rpi488/ae_rf'; it must be <dataset>/<model> of targets"),
 ]  # fmt: skip
 
 
@@ -261,7 +262,8 @@ def test_final_targets_follow_the_enabled_branches(config):
 def test_final_models_external_sets_and_queries_are_targets(config):
     targets = cfg.final_targets(config)
     cards = [t for t in targets if t.startswith("results/final/")]
-    assert len(cards) == 5 * 4 and "results/final/npinter/rpiseq_rf/card.json" in cards
+    assert len(cards) == 5 * 4 + 6 and "results/final/npinter/rpiseq_rf/card.json" in cards
+    assert "results/final/rpi369/rpiembeddor/card.json" in cards
     assert cfg.EXTERNAL_METRICS in targets
     assert set(cfg.external_score_files(config)) == {
         (name, model)
@@ -276,8 +278,10 @@ def test_final_models_external_sets_and_queries_are_targets(config):
     # narrowing the targets narrows the final models and the external sets alike
     config["targets"]["datasets"] = ["rpi369", "rpi488"]
     feature_models = ["rpiseq_rf", "rpiseq_svm", "ipminer", "xrpi"]
+    view_models = ["rpiembeddor", "multimodal_mlp", "esm2_amps", "esm2_amp_cse", "esm2_dpm"]
     assert cfg.final_models(config) == [
-        (d, m) for d in ("rpi369", "rpi488") for m in feature_models
+        *[("rpi369", m) for m in (*feature_models, *view_models, "ae_rf")],
+        *[("rpi488", m) for m in feature_models],
     ]
     assert cfg.external_sets(config) == {}
     assert not any("external" in t for t in cfg.final_targets(config))

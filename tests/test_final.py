@@ -15,7 +15,7 @@ from rnainteract.features.kmers import feature_frame, pair_matrix
 from rnainteract.io.fasta import write_fasta
 from rnainteract.io.files import TextFileError
 from rnainteract.models.crossval import score_and_decision
-from rnainteract.models.persist import FORMATS, SKOPS_TRUSTED, ModelFormatError, _load_skops
+from rnainteract.models.persist import SKOPS_TRUSTED, ModelFormatError, _load_skops
 from rnainteract.models.registry import MODEL_FEATURES, build_model
 from rnainteract.tasks.external import (
     EXTERNAL_COLUMNS,
@@ -116,7 +116,7 @@ def _final(toy, kind):
     return folder
 
 
-@pytest.mark.parametrize("kind", sorted(FORMATS))
+@pytest.mark.parametrize("kind", sorted(PARAMS))  # view models: tests/test_final_views.py
 def test_a_saved_final_model_scores_exactly_as_the_fitted_one(toy, kind):
     root, rna, proteins, pairs = toy
     folder = _final(toy, kind)

@@ -93,7 +93,8 @@ def test_default_dry_run_plans_every_benchmark(tmp_path, shared_data):
         ("evaluate_multilabel", 5),
         ("summarize_multilabel", 1),
         ("final_model", 20),  # targets.final: 5 benchmarks x 4 feature models
-        ("model_card", 20),
+        ("final_view_model", 6),  # and the 6 embedding-based models on rpi369
+        ("model_card", 26),
         ("external_overlap", 2),  # npinter -> rpi488, rpi2241 -> rpi369
         ("external_scores", 8),
     ):
@@ -364,13 +365,38 @@ def test_view_models_through_the_workflow(tiny_run, tmp_path):
     cfg["embedding"] = {"allow_random_init": True}
     cfg["targets"]["splits"] = ["random", "rna_family"]
     cfg["targets"]["models"] += ["tiny_amps", "tiny_rpiembeddor", "tiny_aerf"]
+    # final view models (issue 18), an external set and a query scored by one of them
+    cfg["targets"]["final"]["tiny"] += ["tiny_amps", "tiny_rpiembeddor", "tiny_aerf"]
+    cfg["external"]["tiny_to_rnainteract"]["models"] += ["tiny_aerf"]
+    rna_fa, protein_fa = (str(TEST_DATA / "mirror/tiny" / f) for f in ("rna.fa", "proteins.fa"))
+    cfg["predict"] = {"queries": {"v": {"rna": rna_fa, "protein": protein_fa,
+                                        "models": ["tiny/tiny_rpiembeddor"]}}}  # fmt: skip
     changed = tmp_path / "views.yaml"
     changed.write_text(yaml.safe_dump(cfg))
     jobs = planned_jobs(snakemake("-n", "--configfile", str(changed), workdir=workdir).stdout)
     assert jobs["tune_model"] == 2  # tiny_amps on tiny x 2 splits
     assert jobs["train_view_model"] == 6 and jobs["embed"] == 2
-    assert "train_model" not in jobs  # the feature models' results stand
+    assert jobs["final_view_model"] == 3 and jobs["predict_query"] == 1
+    assert jobs["external_scores"] == 1  # tiny_aerf; the feature models' scores stand
+    assert "train_model" not in jobs and "final_model" not in jobs  # their results stand
     snakemake("--cores", "2", "--configfile", str(changed), workdir=workdir)
+    from rnainteract.cli import main
+
+    card = json.loads((workdir / "results/final/tiny/tiny_amps/card.json").read_text())
+    assert card["pretrained"] is False and card["embedders"]["protein"]["name"] == "tiny_esm"
+    assert card["tuning"]["split"] == "random"  # its first split's tuned lr and weight decay
+    assert {r["split"] for r in card["cross_validation"]} == {"random", "rna_family"}
+    predicted = workdir / "results/predict/v/tiny.tiny_rpiembeddor.tsv"
+    assert "# WARNING: this model's embeddings come from random-init" in predicted.read_text()
+    out = tmp_path / "cli_views.tsv"
+    folder = str(workdir / "results/final/tiny/tiny_rpiembeddor")
+    cache = str(workdir / "resources/embedding_cache")  # the rule's cache: the same vectors
+    assert main(["predict", "--model", folder, "--rna", rna_fa, "--protein", protein_fa,
+                 "-o", str(out), "--embedding-cache", cache]) == 0  # fmt: skip
+    assert out.read_bytes() == predicted.read_bytes()
+    external = pd.read_csv(workdir / "results/summary/external_metrics.tsv", sep="\t")
+    aerf = external[(external.model == "tiny_aerf") & (external.overlap_class == "all")]
+    assert len(aerf) == 1 and 0 <= aerf.auroc.iloc[0] <= 1
     summary = pd.read_csv(workdir / "results/summary/metrics.tsv", sep="\t")
     views = summary[summary.model.str.startswith("tiny_")]
     assert len(views) == 6 and set(views.dataset) == {"tiny"}

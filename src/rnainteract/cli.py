@@ -47,6 +47,8 @@ def _predict(args: argparse.Namespace) -> int:
             chunk_pairs=args.chunk_pairs,
             identity_threshold=args.identity_threshold,
             threads=args.threads,
+            weights=dict(args.weights),
+            embedding_cache=args.embedding_cache,
         )
     except (ValueError, ToolError, FileNotFoundError, KeyError) as err:
         # PredictError, SequenceError, TextFileError, ModelFormatError are ValueErrors
@@ -82,7 +84,21 @@ The output (tab-separated, best pairs first) has one row per pair:
                          gets the both_cold AUROC, often far below the random one.
 Lines starting with # name the model, its training data and any warning.
 Needs MMseqs2 (`mmseqs`) on PATH for the nearest training molecules; install.sh installs it.
+
+Models over embeddings (rpiembeddor, multimodal_mlp, esm2_amps, esm2_amp_cse, esm2_dpm, ae_rf)
+embed your sequences with the embedder they were trained with (named in the model's card.md).
+Give its weights with --weights rna=<folder> / --weights protein=<folder> (the workflow keeps
+them in resources/weights/<embedder>); a model trained on random-init embeddings (card:
+pretrained: false) rebuilds them without --weights and says so in a WARNING line. Weights
+other than those of training are refused (their SHA-256 is in the card).
 """
+
+
+def _weights(text: str) -> tuple[str, str]:
+    molecule, sep, path = text.partition("=")
+    if not sep or molecule not in ("rna", "protein") or not path:
+        raise argparse.ArgumentTypeError(f"expected rna=<folder> or protein=<folder>, got {text!r}")
+    return molecule, path
 
 
 def parser() -> argparse.ArgumentParser:
@@ -140,6 +156,19 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         default=2,
         help="threads scoring the pairs; the scores do not depend on it (default: %(default)s)",
+    )
+    pred.add_argument(
+        "--weights",
+        type=_weights,
+        action="append",
+        default=[],
+        metavar="MOLECULE=FOLDER",
+        help="a view model's embedder weights for rna or protein (repeat for both)",
+    )
+    pred.add_argument(
+        "--embedding-cache",
+        help="a view model's embedding cache folder, kept between runs (default: a temporary "
+        "one; the workflow's is resources/embedding_cache)",
     )
     pred.set_defaults(func=_predict)
     return main_parser

@@ -42,6 +42,7 @@ BASELINES = cfg.baseline_names(config)
 # which training rule a model name goes to (rules train_model / train_view_model)
 FEATURE_MODELS = cfg.alternatives(cfg.model_names(config, feature=True))
 VIEW_MODELS = cfg.alternatives(cfg.model_names(config, feature=False))
+RPI_MODELS = cfg.alternatives(config["models"])  # either (final models, external sets)
 # miRNA-target branch (workflow/rules/mirna.smk): its datasets, splits and site models
 MIRNA_SPLITS = cfg.MIRNA_SPLITS
 MIRNA_MODELS = cfg.alternatives(config.get("mirna", {}).get("models", {}))

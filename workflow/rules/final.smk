@@ -22,7 +22,7 @@ rule final_model:
     wildcard_constraints:
         model=FEATURE_MODELS,
     conda:
-        "../../envs/models.yaml"
+        "../../envs/final.yaml"
     threads: 1
     resources:
         mem_mb=4000,
@@ -36,6 +36,40 @@ rule final_model:
         "../scripts/final_model.py"
 
 
+rule final_view_model:
+    """Train a model over embeddings/views once on all pairs of a dataset; save its torch state
+    dicts, scikit-learn parts (skops) and shapes with its training record (embedders included)."""
+    input:
+        unpack(get_final_view_inputs),
+        pairs="results/datasets/{dataset}/pairs.parquet",
+    output:
+        model=directory("results/final/{dataset}/{model}/model"),
+        training="results/final/{dataset}/{model}/training.json",
+        rna="results/final/{dataset}/{model}/train_rna.fasta",
+        proteins="results/final/{dataset}/{model}/train_proteins.fasta",
+    log:
+        "logs/final_view_model/{dataset}/{model}.log",
+    benchmark:
+        "benchmarks/final_view_model/{dataset}/{model}.tsv"
+    wildcard_constraints:
+        model=VIEW_MODELS,
+    conda:
+        "../../envs/final.yaml"
+    threads: 1  # small networks: one thread measured faster than two on 2 cores
+    resources:
+        mem_mb=8000,
+        runtime=120,
+    params:
+        kind=get_model_kind,
+        hyperparameters=get_model_params,
+        seed=config["seeds"][0],
+        identity_threshold=config["splits"]["identity_threshold"],
+        embedders=get_final_embedders,
+        tuned_split=get_final_tuned_split,
+    script:
+        "../scripts/final_view_model.py"
+
+
 rule model_card:
     """A final model's card: training record + its cross-validation results per split."""
     input:
@@ -47,7 +81,7 @@ rule model_card:
     log:
         "logs/model_card/{dataset}/{model}.log",
     conda:
-        "../../envs/models.yaml"
+        "../../envs/final.yaml"
     resources:
         mem_mb=1000,
         runtime=5,
@@ -68,7 +102,7 @@ rule external_overlap:
     benchmark:
         "benchmarks/external_overlap/{external}.tsv"
     conda:
-        "../../envs/models.yaml"
+        "../../envs/final.yaml"
     threads: 1  # MMseqs2 is only reproducible on one thread (see rnainteract.annotate.identity)
     resources:
         mem_mb=4000,
@@ -90,12 +124,14 @@ rule external_scores:
     log:
         "logs/external_scores/{external}/{model}.log",
     wildcard_constraints:
-        model=FEATURE_MODELS,
+        model=RPI_MODELS,
     conda:
-        "../../envs/models.yaml"
+        "../../envs/final.yaml"
     resources:
         mem_mb=4000,
         runtime=30,
+    params:
+        embedding_cache=config["embedding"]["cache_dir"],
     script:
         "../scripts/external_scores.py"
 
@@ -117,7 +153,7 @@ rule summarize_external:
     log:
         "logs/summarize_external/summary.log",
     conda:
-        "../../envs/models.yaml"
+        "../../envs/final.yaml"
     resources:
         mem_mb=1000,
         runtime=5,
@@ -142,7 +178,7 @@ rule predict_query:
         dataset="[^./]+",
         model="[^./]+",
     conda:
-        "../../envs/models.yaml"
+        "../../envs/final.yaml"
     threads: 2  # row blocks of each chunk scored in parallel (scores do not depend on it)
     resources:
         mem_mb=4000,
@@ -151,5 +187,6 @@ rule predict_query:
         max_pairs=PREDICT.get("max_pairs", 1000000),
         chunk_pairs=PREDICT.get("chunk_pairs", 100000),
         identity_threshold=config["splits"]["identity_threshold"],
+        embedding_cache=config["embedding"]["cache_dir"],
     script:
         "../scripts/predict_query.py"

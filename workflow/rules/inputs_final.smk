@@ -12,6 +12,47 @@ def get_final_sequences(wildcards):
     }
 
 
+def get_final_view_inputs(wildcards):
+    """What a final view model reads (as rule train_view_model) and, if the model is tuned, the
+    tuning of its first split (rnainteract.tasks.final_views.train_final_view_model)."""
+    inputs = cfg.model_inputs(config, wildcards.model, wildcards.dataset)
+    split = get_final_tuned_split(wildcards)
+    if split:
+        inputs["tuned"] = f"results/tuning/{wildcards.dataset}/{split}/{wildcards.model}.json"
+    return inputs
+
+
+def get_final_tuned_split(wildcards):
+    """The split whose tuning a tuned final view model takes (its first split), or None."""
+    if not config["models"][wildcards.model].get("tune"):
+        return None
+    return cfg.model_splits(config, wildcards.model)[0]
+
+
+def get_final_embedders(wildcards):
+    """Per molecule, the embedder a view model reads: its config entry, name and options."""
+    spec = config["models"][wildcards.model]
+    return {
+        molecule: {
+            "name": name,
+            **{k: v for k, v in config["embedders"][name].items() if k != "weights"},
+            "options": cfg.embed_options(config, name),
+        }
+        for molecule, name in spec.get("embedders", {}).items()
+    }
+
+
+def final_weights(model):
+    """Weight folders of a view model's embedders whose weight files are available
+    (rule prepare_weights), as inputs ``weights_<molecule>``; random-init ones need none."""
+    spec = config["models"][model]
+    return {
+        f"weights_{molecule}": f"resources/weights/{name}"
+        for molecule, name in spec.get("embedders", {}).items()
+        if config["embedders"][name]["kind"] != "onehot" and cfg.weights_available(config, name)
+    }
+
+
 def get_external_overlap_inputs(wildcards):
     """Pairs and sequences of an external set's training and test datasets."""
     spec = config["external"][wildcards.external]
@@ -28,13 +69,20 @@ def get_external_score_inputs(wildcards):
     """The final model (trained on the external set's `train`) and the test set's features."""
     spec = config["external"][wildcards.external]
     folder = cfg.final_model_dir(spec["train"], wildcards.model)
-    features = cfg.model_inputs(config, wildcards.model, spec["test"])
-    return {
+    files = {
         "model": f"{folder}/model",
         "training": f"{folder}/training.json",
         "train_rna": f"{folder}/train_rna.fasta",
         "train_proteins": f"{folder}/train_proteins.fasta",
-        **features,
+    }
+    if wildcards.model in cfg.model_names(config, feature=True):
+        return {**files, **cfg.model_inputs(config, wildcards.model, spec["test"])}
+    base = base_dataset(spec["test"])  # a view model embeds the test set's sequences itself
+    return {
+        **files,
+        "rna_fasta": f"results/sequences/{base}/rna.fasta",
+        "protein_fasta": f"results/sequences/{base}/proteins.fasta",
+        **final_weights(wildcards.model),
     }
 
 
@@ -53,4 +101,4 @@ def get_predict_inputs(wildcards):
     }
     if spec.get("pairs"):
         files["pairs"] = spec["pairs"]
-    return files
+    return {**files, **final_weights(wildcards.model)}

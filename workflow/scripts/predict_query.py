@@ -16,4 +16,6 @@ with log_to(snakemake.log[0]):
         chunk_pairs=snakemake.params.chunk_pairs,
         identity_threshold=snakemake.params.identity_threshold,
         threads=snakemake.threads,
+        weights={m: snakemake.input.get(f"weights_{m}") for m in ("rna", "protein")},
+        embedding_cache=snakemake.params.embedding_cache,
     )

@@ -26,7 +26,10 @@ SERVICE_OPTIONS = {
 """Options each sequence service accepts under ``rnainter.services.<service>`` (a copy of
 :func:`rnainteract.sources.seqclients.http.resolve_options`'s, which imports Biopython and
 requests; a test checks they agree)."""
-FINAL_KINDS = ("rpiseq_rf", "rpiseq_svm", "xrpi", "ipminer")
+FINAL_KINDS = (
+    "rpiseq_rf", "rpiseq_svm", "xrpi", "ipminer",
+    "rpiembeddor", "multimodal_mlp", "esm2_amps", "esm2_amp_cse", "esm2_dpm", "ae_rf",
+)  # fmt: skip
 """Model kinds that can be final models (a copy of the keys of
 :data:`rnainteract.models.persist.FORMATS`; a test checks they agree)."""
 ENSEMBL_MAX_BATCH = 50
@@ -169,8 +172,8 @@ def _check_final_model(config: Mapping, where: str, dataset: str, model: str) ->
     kind = models[model]["kind"]
     _check(
         kind in FINAL_KINDS,
-        f"{where}: model {model!r} (kind {kind}) cannot be a final model; final models are the "
-        f"feature models {list(FINAL_KINDS)} (view models need embeddings of new molecules)",
+        f"{where}: model {model!r} (kind {kind}) cannot be a final model; final models are "
+        f"the RNA-protein models {list(FINAL_KINDS)}",
     )
 
 
@@ -190,6 +193,12 @@ def _check_final(config: Mapping) -> None:
             )
         for model in spec["models"]:
             _check_final_model(config, f"external.{name}.models", spec["train"], model)
+            only = config["models"][model].get("datasets")
+            _check(
+                only is None or spec["train"] in only,
+                f"external.{name}.models: model {model!r} is not trained on {spec['train']!r} "
+                f"(models.{model}.datasets: {config['models'][model].get('datasets')})",
+            )
     for name, spec in config.get("predict", {}).get("queries", {}).items():
         for item in spec["models"]:
             dataset, _, model = item.partition("/")

@@ -7,10 +7,16 @@
   ``torch.load(weights_only=True)``) and its scikit-learn parts (scaler, forests, stacking
   regression) with skops (``model.skops``); the modules are rebuilt from the parameters.
 
-Every format reproduces the fitted model's scores exactly (``tests/test_final.py``).
+* view models (RPIembeddor, the multimodal MLP, the ESM2_AMP family, AE_RF): their torch
+  modules and tensors as state dicts (``weights.pt``, ``weights_only=True``), their scikit-learn
+  parts with skops (``model.skops``, AE_RF's scaler and forest, the multimodal scalers) and
+  their shapes as JSON (``state.json``), from the estimator's ``fitted_state()``; loading
+  rebuilds the estimator from the parameters and calls ``load_fitted_state(state)``. They score
+  the pairs of the :class:`~rnainteract.models.inputs.PairInputs` they are given (the views of
+  new molecules: :mod:`rnainteract.tasks.final_views`).
 
-Models that read embeddings (view models) are not saved here: scoring a new molecule with them
-needs its embedding, which only the workflow's embedding rules compute (README "Trained models").
+Every format reproduces the fitted model's scores exactly (``tests/test_final.py``,
+``tests/test_final_views.py``).
 """
 
 from __future__ import annotations
@@ -27,7 +33,14 @@ FORMATS = {
     "rpiseq_svm": "skops",
     "xrpi": "xgboost-json",
     "ipminer": "torch-state-dict+skops",
-}
+    **{
+        kind: "torch-state-dict+skops+json"
+        for kind in (
+            "rpiembeddor", "multimodal_mlp", "esm2_amps", "esm2_amp_cse", "esm2_dpm", "ae_rf",
+        )
+    },
+}  # fmt: skip
+VIEW_FORMAT = "torch-state-dict+skops+json"
 #: The only non-builtin types a skops file may hold beyond skops' own default-trusted ones
 #: (scikit-learn's estimators and numpy arrays): a tree's internal structure.
 SKOPS_TRUSTED = frozenset({"sklearn.tree._tree.Tree"})
@@ -45,8 +58,7 @@ def saveable(kind: str) -> bool:
 def _require(kind: str) -> None:
     if kind not in FORMATS:
         raise ValueError(
-            f"model kind {kind!r} cannot be saved as a final model: only the feature models "
-            f"{sorted(FORMATS)} (view models need embeddings of every new molecule)"
+            f"model kind {kind!r} cannot be saved as a final model: only {sorted(FORMATS)}"
         )
 
 
@@ -92,6 +104,8 @@ def save_model(model, kind: str, folder: str | os.PathLike) -> list[str]:
             finally:
                 named.unlink(missing_ok=True)
         return ["model.json"]
+    if fmt == VIEW_FORMAT:
+        return _save_view_model(model, folder)
     import torch
 
     weights = {
@@ -106,9 +120,54 @@ def save_model(model, kind: str, folder: str | os.PathLike) -> list[str]:
     return ["weights.pt", "model.skops"]
 
 
-def load_model(folder: str | os.PathLike, kind: str, params: dict, *, seed: int):
+def _save_view_model(model, folder: Path) -> list[str]:
+    import json
+
+    import torch
+
+    state = model.fitted_state()
+    files = ["weights.pt", "state.json"]
+    with atomic_path(folder / "weights.pt") as tmp:
+        torch.save(state["torch"], tmp)
+    with atomic_path(folder / "state.json") as tmp:
+        Path(tmp).write_text(json.dumps(state["meta"], indent=1, sort_keys=True) + "\n")
+    if state["sklearn"]:
+        _dump_skops(state["sklearn"], folder / "model.skops")
+        files.append("model.skops")
+    return files
+
+
+def _load_view_model(folder: Path, kind: str, params: dict, *, seed: int, inputs):
+    import json
+
+    import numpy as np
+    import torch
+
+    from rnainteract.models.inputs import PairInputs
+
+    if inputs is None:  # no molecules yet: the caller sets estimator.inputs before scoring
+        empty = np.zeros(0, dtype=np.int64)
+        inputs = PairInputs(rna_row=empty, protein_row=empty, rna={}, protein={})
+    model = build_model(kind, params, seed=seed, inputs=inputs)
+    skops_file = folder / "model.skops"
+    state = {
+        "torch": torch.load(folder / "weights.pt", weights_only=True),
+        "sklearn": _load_skops(skops_file) if skops_file.is_file() else {},
+        "meta": json.loads((folder / "state.json").read_text()),
+    }
+    for part in state["sklearn"].values():
+        for estimator in part if isinstance(part, list) else [part]:
+            if estimator is not None and "n_jobs" in estimator.get_params():
+                estimator.set_params(n_jobs=1)  # rows are parallelized by the caller
+    return model.load_fitted_state(state)
+
+
+def load_model(folder: str | os.PathLike, kind: str, params: dict, *, seed: int, inputs=None):
     """Read back a model written by :func:`save_model` (``params`` and ``seed`` as it was
-    built with; they rebuild IPMiner's modules), set to one thread (``n_jobs=1``).
+    built with; they rebuild IPMiner's and the view models' modules), set to one thread
+    (``n_jobs=1``). A view model gets ``inputs`` (a
+    :class:`~rnainteract.models.inputs.PairInputs`; ``None``: none yet, set
+    ``model.inputs`` before scoring).
 
     Raises:
         ValueError: ``kind`` has no safe format.
@@ -123,6 +182,8 @@ def load_model(folder: str | os.PathLike, kind: str, params: dict, *, seed: int)
     elif fmt == "xgboost-json":
         model = build_model(kind, params, seed=seed)
         model.load_model(str(folder / "model.json"))
+    elif fmt == VIEW_FORMAT:
+        return _load_view_model(folder, kind, params, seed=seed, inputs=inputs)
     else:
         model = _load_ipminer(folder, params, seed=seed)
     for estimator in [model, *[f for forests in getattr(model, "forests_", []) for f in forests]]:

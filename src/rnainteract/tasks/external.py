@@ -171,18 +171,33 @@ def external_overlap(
 def external_scores(
     model_folder: str | os.PathLike,
     overlap: str | os.PathLike,
-    rna_features: str | os.PathLike,
-    protein_features: str | os.PathLike,
+    rna_features: str | os.PathLike | None = None,
+    protein_features: str | os.PathLike | None = None,
     *,
     out: str | os.PathLike,
+    rna_fasta: str | os.PathLike | None = None,
+    protein_fasta: str | os.PathLike | None = None,
+    weights: Mapping[str, str | os.PathLike] | None = None,
+    embedding_cache: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
     """Rule ``external_scores``: a final model scores every test pair; the overlap table gains
-    ``score`` (float64) and ``pred`` (int8, the model's own decision)."""
+    ``score`` (float64) and ``pred`` (int8, the model's own decision).
+
+    A feature model reads the test set's feature tables (``rna_features``,
+    ``protein_features``); a view model its sequences (``rna_fasta``, ``protein_fasta``), which
+    it embeds as it was trained (:meth:`rnainteract.tasks.final.FinalModel.score_pairs` with
+    ``weights`` and ``embedding_cache``)."""
     model = load_final(model_folder)
     table = pd.read_parquet(overlap)
-    score, pred = model.score_features(
-        pd.read_parquet(rna_features), pd.read_parquet(protein_features), table
-    )
+    if model.reads_views:
+        score, pred = model.score_pairs(
+            read_fasta(rna_fasta), read_fasta(protein_fasta), table, weights=weights,
+            embedding_cache=embedding_cache,
+        )  # fmt: skip
+    else:
+        score, pred = model.score_features(
+            pd.read_parquet(rna_features), pd.read_parquet(protein_features), table
+        )
     table["score"], table["pred"] = score, pred
     write_parquet(table, out)
     return table

@@ -91,8 +91,8 @@ def train_final_model(
     threads: int = 1,
     identity_threshold: float | None = None,
 ) -> dict:
-    """Rule ``final_model``: fit ``kind`` with ``params`` and ``seed`` on every pair of the
-    dataset table ``pairs`` and save it.
+    """Rule ``final_model``: fit the feature model ``kind`` with ``params`` and ``seed`` on every
+    pair of the dataset table ``pairs`` and save it.
 
     Writes ``out_model`` (a folder, replaced as a whole only when complete), ``out_training``
     (JSON, see the module docstring) and the training sequences (FASTA).
@@ -111,7 +111,55 @@ def train_final_model(
     start = time.perf_counter()
     model = build_model(kind, dict(params), seed=seed, threads=threads)
     model.fit(X, y)
-    seconds = time.perf_counter() - start
+    rna_set, protein_set = MODEL_FEATURES[kind]
+    return save_final(
+        model,
+        table,
+        pairs=pairs,
+        rna_fasta=rna_fasta,
+        protein_fasta=protein_fasta,
+        out_model=out_model,
+        out_training=out_training,
+        out_rna=out_rna,
+        out_proteins=out_proteins,
+        record={
+            "model": model_name,
+            "kind": kind,
+            "dataset": dataset,
+            "features": {"rna": rna_set, "protein": protein_set},
+            "embedders": None,  # feature models read no embedding: nothing pretrained or not
+            "pretrained": None,
+            "params": dict(params),
+            "seed": int(seed),
+            "identity_threshold": identity_threshold,  # splits.identity_threshold: "seen"
+            "fit_seconds": round(time.perf_counter() - start, 2),
+        },
+    )
+
+
+def save_final(
+    model,
+    table: pd.DataFrame,
+    *,
+    pairs: str | os.PathLike,
+    rna_fasta: str | os.PathLike,
+    protein_fasta: str | os.PathLike,
+    out_model: str | os.PathLike,
+    out_training: str | os.PathLike,
+    out_rna: str | os.PathLike,
+    out_proteins: str | os.PathLike,
+    record: Mapping,
+) -> dict:
+    """Save a fitted final model (``record["kind"]``) into the folder ``out_model`` (staged,
+    then renamed: replaced as a whole only when complete), the sequences of the pairs ``table``
+    (``rna_id``, ``protein_id``, ``label``) as FASTA, and the training record: ``record`` plus
+    the format, the model files' SHA-256, the pair table's SHA-256 and counts, the decision
+    threshold and the package versions (JSON, ``out_training``, written last).
+
+    Returns:
+        The training record.
+    """
+    kind = record["kind"]
     out_model = Path(out_model)
     out_model.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out_model.parent, prefix=f".{out_model.name}."))
@@ -124,32 +172,26 @@ def train_final_model(
     rna, proteins = read_fasta(rna_fasta), read_fasta(protein_fasta)
     write_fasta({i: rna[i] for i in sorted(set(table.rna_id))}, out_rna)
     write_fasta({i: proteins[i] for i in sorted(set(table.protein_id))}, out_proteins)
-    rna_set, protein_set = MODEL_FEATURES[kind]
-    record = {
-        "model": model_name,
-        "kind": kind,
+    y = table.label.to_numpy()
+    out = {
+        **record,
         "format": FORMATS[kind],
         "files": {f: sha256_file(out_model / f) for f in files},
-        "dataset": dataset,
         "pairs_sha256": sha256_file(pairs),
         "n_pairs": int(len(table)),
         "n_positive": int((y == 1).sum()),
         "n_negative": int((y == 0).sum()),
         "n_rna": int(table.rna_id.nunique()),
         "n_proteins": int(table.protein_id.nunique()),
-        "features": {"rna": rna_set, "protein": protein_set},
-        "embedders": None,  # feature models read no embedding: nothing pretrained or not
-        "pretrained": None,
-        "params": dict(params),
-        "seed": int(seed),
-        "identity_threshold": identity_threshold,  # splits.identity_threshold: "seen" in predict
         **_threshold(model),
-        "fit_seconds": round(seconds, 2),
         "versions": _versions(),
     }
-    write_json(record, out_training)
-    log.info("%s on %s: fitted on %d pairs in %.1f s", model_name, dataset, len(table), seconds)
-    return record
+    write_json(out, out_training)
+    log.info(
+        "%s on %s: fitted on %d pairs in %s s",
+        record["model"], record["dataset"], len(table), record.get("fit_seconds"),
+    )  # fmt: skip
+    return out
 
 
 def cv_results(metrics: pd.DataFrame, dataset: str, model: str) -> list[dict]:
@@ -211,8 +253,7 @@ def card_markdown(card: Mapping) -> str:
         "## Model",
         f"- kind `{card['kind']}`, stored as {card['format']}; seed {card['seed']}",
         f"- params: `{json.dumps(card['params'], sort_keys=True)}`",
-        f"- features: RNA `{card['features']['rna']}`, protein `{card['features']['protein']}`"
-        " (no embeddings; `pretrained` does not apply)",
+        *_inputs_lines(card),
         f"- score: {card['score']}; predicted interacting when score > {card['threshold']}",
         "",
         "## Training data",
@@ -244,6 +285,37 @@ def card_markdown(card: Mapping) -> str:
     return "\n".join(lines)
 
 
+def _inputs_lines(card: Mapping) -> list[str]:
+    """What the model reads: feature sets, or views and the embedders with ``pretrained``."""
+    if card.get("features"):
+        features = card["features"]
+        return [
+            f"- features: RNA `{features['rna']}`, protein `{features['protein']}` (no "
+            "embeddings; `pretrained` does not apply)"
+        ]
+    lines = []
+    for molecule, views in card.get("views", {}).items():
+        spec = (card.get("embedders") or {}).get(molecule)
+        source = "" if spec is None else (
+            f" from embedder `{spec['name']}` ({spec['kind']}, {spec['dim']}-d, pretrained: "
+            f"{str(spec['pretrained']).lower()}, weights SHA-256 "
+            f"`{spec['weights_sha256'] or 'none'}`)"
+        )  # fmt: skip
+        lines.append(f"- {molecule} views {', '.join(f'`{v}`' for v in views) or 'none'}{source}")
+    if card.get("pretrained") is False:
+        lines.append(
+            "- **WARNING: random-init embedder weights (pretrained: false)**: these scores are "
+            "not those of the published model"
+        )
+    if card.get("tuning"):
+        t = card["tuning"]
+        lines.append(
+            f"- learning rate and weight decay tuned on the {t['split']} split (seed {t['seed']}, "
+            f"fold {t['fold']}): {t['lr']:.3g}, {t['weight_decay']:.3g}"
+        )
+    return lines
+
+
 def _fmt(value) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
@@ -266,6 +338,11 @@ class FinalModel:
     def feature_sets(self) -> tuple[str, str]:
         return self.record["features"]["rna"], self.record["features"]["protein"]
 
+    @property
+    def reads_views(self) -> bool:
+        """Whether this is a view model (embeddings computed per query molecule)."""
+        return "views" in self.record
+
     def score_pairs(
         self,
         rna: Mapping[str, str],
@@ -274,16 +351,32 @@ class FinalModel:
         *,
         chunk_pairs: int = 100_000,
         threads: int = 1,
+        weights: Mapping[str, str | os.PathLike] | None = None,
+        embedding_cache: str | os.PathLike | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Score ``pairs`` (``rna_id``, ``protein_id``) from canonical sequences: features once
-        per molecule, then :meth:`score_features`.
+        """Score ``pairs`` (``rna_id``, ``protein_id``) from canonical sequences: features (or a
+        view model's embeddings and feature views) once per molecule, then the pairs in chunks.
+
+        Args:
+            weights, embedding_cache: a view model's embedder weights per molecule and an
+                embedding cache folder (:func:`rnainteract.tasks.final_views.
+                query_pair_inputs`); feature models ignore them.
 
         Returns:
             ``(score float64, decision int8)``, one per pair, in order.
 
         Raises:
             KeyError: a pair names a molecule without a sequence.
+            EmbedderMismatchError: a view model's embedder cannot be loaded as it was trained.
         """
+        if self.reads_views:
+            from rnainteract.tasks.final_views import query_pair_inputs, score_inputs
+
+            inputs = query_pair_inputs(
+                self.record, rna, proteins, pairs, weights=weights, cache_dir=embedding_cache,
+                threads=threads,
+            )  # fmt: skip
+            return score_inputs(self.estimator, inputs, chunk_pairs=chunk_pairs)
         rna_set, protein_set = self.feature_sets
         rna_table = feature_frame({i: rna[i] for i in dict.fromkeys(pairs.rna_id)}, rna_set)
         protein_ids = dict.fromkeys(pairs.protein_id)

@@ -141,6 +141,8 @@ def predict(
     chunk_pairs: int = 100_000,
     identity_threshold: float | None = None,
     threads: int = 1,
+    weights: Mapping[str, str | os.PathLike] | None = None,
+    embedding_cache: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
     """Score a query with a final model and write the table of the module docstring (TSV,
     atomically: nothing is written when anything fails).
@@ -153,6 +155,9 @@ def predict(
         chunk_pairs, threads: pairs scored at a time, and threads scoring each chunk
             (:meth:`rnainteract.tasks.final.FinalModel.score_features`; the scores do not
             depend on either).
+        weights, embedding_cache: a view model's embedder weights per molecule (``rna``,
+            ``protein``; none needed for a random-init embedder) and embedding cache folder
+            (:func:`rnainteract.tasks.final_views.query_pair_inputs`).
 
     Returns:
         The table written (without the comment lines).
@@ -170,9 +175,12 @@ def predict(
     rna, rna_report = read_query_sequences(rna_fasta, "rna")
     proteins, protein_report = read_query_sequences(protein_fasta, "protein")
     table = query_pairs(rna, proteins, pairs, max_pairs=max_pairs)
+    if model.record.get("pretrained") is False:
+        _warn(model)
     score, decision = model.score_pairs(
-        rna, proteins, table, chunk_pairs=chunk_pairs, threads=threads
-    )
+        rna, proteins, table, chunk_pairs=chunk_pairs, threads=threads, weights=weights,
+        embedding_cache=embedding_cache,
+    )  # fmt: skip
     train_rna, train_proteins = (read_fasta(p) for p in training_sequences(model_folder))
     near_rna = nearest_targets(
         {i: rna[i] for i in dict.fromkeys(table.rna_id)}, train_rna, molecule="rna"
@@ -242,11 +250,24 @@ def _header(model, rna_report: dict, protein_report: dict, n_pairs: int) -> list
             )
     if model.card is None:
         lines.append("WARNING: no card.json: expected_auroc is empty")
+    for molecule, spec in (record.get("embedders") or {}).items():
+        if spec is not None:
+            lines.append(
+                f"{molecule} embedder: {spec['name']} ({spec['kind']}, pretrained: "
+                f"{str(spec['pretrained']).lower()}, weights sha256 "
+                f"{(spec['weights_sha256'] or 'none (no weights)')[:16]}...)"
+            )
     if record.get("pretrained") is False:
-        warning = (
-            "WARNING: this model's embeddings come from random-init weights (pretrained: false);"
-            " its scores are not those of the published model"
-        )
-        lines.append(warning)
-        print(warning, file=sys.stderr)
+        lines.append(RANDOM_INIT_WARNING)
     return lines
+
+
+RANDOM_INIT_WARNING = (
+    "WARNING: this model's embeddings come from random-init weights (pretrained: false); its "
+    "scores are not those of the published model"
+)
+
+
+def _warn(model) -> None:
+    """The random-init warning on stderr (the table's header repeats it)."""
+    print(RANDOM_INIT_WARNING, file=sys.stderr)

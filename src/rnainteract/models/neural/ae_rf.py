@@ -230,6 +230,30 @@ class AERFClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = self.forest_.classes_
         return self
 
+    def fitted_state(self) -> dict:
+        """What a saved final model keeps (:mod:`rnainteract.models.persist`): ``torch`` (the
+        autoencoder's state dict), ``sklearn`` (scaler and forest) and ``meta`` (its input
+        width and the column blocks)."""
+        return {
+            "torch": {"autoencoder": self.autoencoder_.state_dict()},
+            "sklearn": {"scaler": self.scaler_, "forest": self.forest_},
+            "meta": {
+                "n_in": int(self.scaler_.n_features_in_),
+                "blocks": {k: [v.start, v.stop] for k, v in self.blocks_.items()},
+            },
+        }
+
+    def load_fitted_state(self, state: dict) -> AERFClassifier:
+        """Rebuild the fitted autoencoder, scaler and forest from :meth:`fitted_state`."""
+        meta = state["meta"]
+        self.autoencoder_ = _Autoencoder(int(meta["n_in"]), self.hidden, self.code_size)
+        self.autoencoder_.load_state_dict(state["torch"]["autoencoder"])
+        self.autoencoder_.eval()
+        self.scaler_, self.forest_ = state["sklearn"]["scaler"], state["sklearn"]["forest"]
+        self.blocks_ = {k: slice(a, b) for k, (a, b) in meta["blocks"].items()}
+        self.classes_ = self.forest_.classes_
+        return self
+
     def encode(self, X) -> np.ndarray:
         """The autoencoder codes of the pairs ``X``: ``(n, code_size)`` float32."""
         return predict(self.autoencoder_.encoder, [self._standardized(X)]).astype(np.float32)

@@ -284,6 +284,31 @@ class MultimodalClassifier(ClassifierMixin, BaseEstimator):
         torch.set_num_threads(max(1, self.threads))
         return predict(lookup, [rna_at, protein_at]).astype(np.float64)
 
+    def fitted_state(self) -> dict:
+        """What a saved final model keeps (:mod:`rnainteract.models.persist`): ``torch`` (the
+        network's state dict), ``sklearn`` (the scalers) and ``meta`` (the view widths)."""
+        return {
+            "torch": {"module": self.module_.state_dict()},
+            "sklearn": {"scalers": list(self.scalers_)},
+            "meta": {"widths": list(self.widths_)},
+        }
+
+    def load_fitted_state(self, state: dict) -> MultimodalClassifier:
+        """Rebuild the fitted network and scalers from :meth:`fitted_state` (eval mode)."""
+        self.widths_ = tuple(int(w) for w in state["meta"]["widths"])
+        self.module_ = MultimodalNet(
+            *self.widths_,
+            hidden=tuple(self.hidden),
+            tabular_hidden=tuple(self.tabular_hidden),
+            dropout=self.dropout,
+        )
+        self.module_.load_state_dict(state["torch"]["module"])
+        self.module_.eval()
+        self.scalers_ = list(state["sklearn"]["scalers"])
+        self.tabular_scaler_ = self.scalers_[2]
+        self.classes_ = np.array([0, 1])
+        return self
+
     def predict_proba(self, X) -> np.ndarray:
         """``(n, 2)`` float64: probabilities of no interaction and of interaction."""
         p = expit(self.decision_function(X))

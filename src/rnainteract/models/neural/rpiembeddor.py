@@ -351,6 +351,7 @@ class RPIembeddorClassifier(ClassifierMixin, BaseEstimator):
             head_dropout=self.head_dropout,
         )
         self.module_ = _TokenTables(model, rna, protein)
+        self.tables_of_ = self.inputs
         pairs = pair_indices(X)
         train, val = validation_split(
             y, self.validation_fraction, self.seed, groups=self.inputs.validation_groups_of(pairs)
@@ -369,10 +370,48 @@ class RPIembeddorClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def decision_function(self, X) -> np.ndarray:
-        """Logits ``(n,)`` float32."""
+        """Logits ``(n,)`` float32 of the pairs ``X`` of :attr:`inputs` (token tables rebuilt
+        when ``inputs`` was replaced since ``fit``, e.g. by a final model's new molecules)."""
         rna_row, protein_row = self.inputs.rows(X)
         torch.set_num_threads(max(1, self.threads))
+        if getattr(self, "tables_of_", None) is not self.inputs:
+            self.module_ = _TokenTables(self.module_.model, *self._tables())
+            self.tables_of_ = self.inputs
         return predict(self.module_, [rna_row, protein_row], batch_size=self.batch_size)
+
+    def fitted_state(self) -> dict:
+        """What a saved final model keeps (:mod:`rnainteract.models.persist`): ``torch``
+        (the network's state dict), ``sklearn`` (none) and ``meta`` (input widths, JSON)."""
+        model = self.module_.model
+        return {
+            "torch": {"model": model.state_dict()},
+            "sklearn": {},
+            "meta": {
+                "rna_dim": model.rna_projection.in_features,
+                "protein_dim": model.protein_projection.in_features,
+            },
+        }
+
+    def load_fitted_state(self, state: dict) -> RPIembeddorClassifier:
+        """Rebuild the fitted network from :meth:`fitted_state` (eval mode); token tables are
+        built from :attr:`inputs` when scoring."""
+        meta = state["meta"]
+        model = RPIembeddor(
+            meta["rna_dim"],
+            meta["protein_dim"],
+            d_model=self.d_model,
+            n_heads=self.n_heads,
+            encoder_ff=self.encoder_ff,
+            head_width=self.head_width,
+            n_head_layers=self.n_head_layers,
+            dropout=self.dropout,
+            head_dropout=self.head_dropout,
+        )
+        model.load_state_dict(state["torch"]["model"])
+        self.module_ = _TokenTables(model.eval(), [], [])
+        self.tables_of_ = None
+        self.classes_ = np.array([0, 1])
+        return self
 
     def predict_proba(self, X) -> np.ndarray:
         p = 1.0 / (1.0 + np.exp(-self.decision_function(X).astype(np.float64)))

@@ -222,10 +222,11 @@ class ESM2AMPClassifier(ClassifierMixin, BaseEstimator):
         (rna, rna_mask), (protein, protein_mask) = tensors["rna"], tensors["protein"]
         return _Lookup(self.module_, rna, protein, rna_mask, protein_mask), index
 
-    def _build_module(self) -> nn.Module:
-        dims = [
-            np.shape(self.inputs.view(m, self._views()[0]))[-1] for m in MOLECULES
-        ]  # segments: (n, 10, D); pooled: (n, D)
+    def _build_module(self, dims: list[int] | None = None) -> nn.Module:
+        if dims is None:
+            dims = [
+                np.shape(self.inputs.view(m, self._views()[0]))[-1] for m in MOLECULES
+            ]  # segments: (n, 10, D); pooled: (n, D)
         if self.variant == "dpm":
             return ESM2DPM(*dims, widths=tuple(self.dnn_widths), dropout=self.dropout)
         cls = ESM2AMPS if self.variant == "amps" else ESM2AMPCSE
@@ -283,6 +284,34 @@ class ESM2AMPClassifier(ClassifierMixin, BaseEstimator):
         torch.set_num_threads(max(1, self.threads))
         lookup, index = self._lookup(*self.inputs.rows(pair_indices(X)))
         return predict(lookup, index).astype(np.float64)
+
+    def fitted_state(self) -> dict:
+        """What a saved final model keeps (:mod:`rnainteract.models.persist`): ``torch`` (the
+        network's state dict and the standardization, ``"<molecule>|<view>"`` → ``(2, D)``
+        mean and std), no ``sklearn`` part, and ``meta`` (input widths)."""
+        scaling = {
+            f"{molecule}|{view}": torch.from_numpy(np.stack([mean, std]))
+            for (molecule, view), (mean, std) in self.scaling_.items()
+        }
+        dims = {m: int(scaling[f"{m}|{self._views()[0]}"].shape[1]) for m in MOLECULES}
+        return {
+            "torch": {"module": self.module_.state_dict(), "scaling": scaling},
+            "sklearn": {},
+            "meta": {"dims": [dims[m] for m in MOLECULES]},
+        }
+
+    def load_fitted_state(self, state: dict) -> ESM2AMPClassifier:
+        """Rebuild the fitted network and standardization from :meth:`fitted_state`."""
+        self.scaling_ = {}
+        for key, pair in state["torch"]["scaling"].items():
+            molecule, view = key.split("|")
+            values = pair.numpy().astype(np.float32)
+            self.scaling_[(molecule, view)] = (values[0], values[1])
+        self.module_ = self._build_module([int(d) for d in state["meta"]["dims"]])
+        self.module_.load_state_dict(state["torch"]["module"])
+        self.module_.eval()
+        self.classes_ = np.array([0, 1])
+        return self
 
     def predict_proba(self, X) -> np.ndarray:
         """``(n, 2)`` float64: P(not interacting), P(interacting)."""
