@@ -332,3 +332,24 @@ def test_the_config_names_agree_with_the_layers_they_name():
         )
         assert set(allowed) == client
     assert (MIRNA_LENGTH, SITE_LENGTH) == (data.MIRNA_LENGTH, data.SITE_LENGTH)
+
+
+def test_embedder_weights_are_read_by_embedding_and_scoring_rules_alike(config):
+    """cfg.embed_weights decides for rule embed and for the final models' scoring rules: the
+    weights are read when the embedder has weight files and they are on disk or a random init
+    is not allowed (then downloaded first); an embedder without weight files is random-init."""
+    missing = cfg.missing_weights(config, "esm2_t6_8m")
+    assert missing and not cfg.embed_weights(config, "esm2_t6_8m")  # random-init here
+    assert "weights" not in cfg.embed_inputs(config, "esm2_t6_8m", "protein")
+    config["embedding"]["allow_random_init"] = False
+    assert cfg.embed_weights(config, "esm2_t6_8m")  # to be downloaded, then read
+    assert cfg.embed_inputs(config, "esm2_t6_8m", "protein")["weights"].endswith("esm2_t6_8m")
+    config["embedders"]["esm2_t6_8m"].pop("weights")
+    assert not cfg.embed_weights(config, "esm2_t6_8m")
+
+
+def test_a_model_without_target_splits_gets_no_final_model(config):
+    config["models"]["esm2_amps"]["splits"] = ["protein_cold"]  # tuned; not a target split
+    config["targets"]["splits"] = ["random", "rna_family"]
+    assert ("rpi369", "esm2_amps") not in cfg.final_models(config)
+    assert ("rpi369", "esm2_dpm") in cfg.final_models(config)

@@ -29,6 +29,8 @@ from rnainteract.tasks.external import external_scores  # noqa: E402
 from rnainteract.tasks.final import load_final, write_model_card  # noqa: E402
 from rnainteract.tasks.final_views import (  # noqa: E402
     EmbedderMismatchError,
+    query_pair_inputs,
+    score_inputs,
     train_final_view_model,
 )
 
@@ -164,6 +166,17 @@ def test_final_view_model_scores_new_molecules_as_the_fitted_model(dataset, kind
     np.testing.assert_allclose(score, expected, rtol=0, atol=1e-6)
     assert np.array_equal(decision, (score > 0.5).astype(np.int8))
     assert len(np.unique(score.round(6))) > 1  # not a constant model
+    # new molecules: the loaded model scores exactly as the fitted one on the same views
+    rng = np.random.default_rng(11)
+    rna = {f"n{i}": "".join(rng.choice(list(RNA_LETTERS), 15 + 4 * i)) for i in range(3)}
+    proteins = {f"q{i}": "".join(rng.choice(list(PROTEIN_LETTERS), 30 + 5 * i)) for i in range(2)}
+    query = pd.DataFrame([(r, p) for r in rna for p in proteins], columns=["rna_id", "protein_id"])
+    new_inputs = query_pair_inputs(model.record, rna, proteins, query)
+    fitted.inputs = new_inputs
+    expected = fitted.predict_proba(np.arange(len(query))[:, None])[:, 1]
+    assert np.array_equal(score_inputs(model.estimator, new_inputs)[0], expected)
+    chunked = score_inputs(model.estimator, new_inputs, chunk_pairs=4)[0]  # other batches:
+    np.testing.assert_allclose(chunked, expected, rtol=0, atol=1e-6)  # the last bits may move
 
 
 def test_view_model_predict_cli_warns_and_refuses_other_weights(dataset, tmp_path, capsys):
@@ -219,14 +232,38 @@ def test_view_model_predict_cli_warns_and_refuses_other_weights(dataset, tmp_pat
     again, pred = model.score_pairs(dataset["rna"], dataset["protein"], overlap)
     assert np.array_equal(scored.score.to_numpy(), again)
     assert np.array_equal(scored.pred.to_numpy(), pred)
-    # other weights: a record whose embedder digest differs is refused, nothing written
-    record = json.loads((folder / "training.json").read_text())
-    record["embedders"]["rna"]["weights_sha256"] = "0" * 64
-    (folder / "training.json").write_text(json.dumps(record))
+    # other weights are refused, nothing written
+    _tamper(folder)
     other = tmp_path / "other.tsv"
-    with pytest.raises(EmbedderMismatchError, match="tiny_bert: weights SHA-256"):
-        load_final(folder).score_pairs(rna, proteins, query)
     argv[-3] = str(other)
     assert cli_main(argv) == 1
     assert "differ from the model's training embeddings" in capsys.readouterr().err
     assert not other.exists()
+
+
+def _tamper(folder):
+    """A training record whose RNA embedder digest is another's."""
+    record = json.loads((folder / "training.json").read_text())
+    record["embedders"]["rna"]["weights_sha256"] = "0" * 64
+    (folder / "training.json").write_text(json.dumps(record))
+
+
+def test_other_embedder_weights_are_refused(dataset, tmp_path):
+    folder = tmp_path / "dpm"
+    _train(dataset, "esm2_dpm", folder)
+    query = dataset["pairs"][["rna_id", "protein_id"]].head(5)
+    load_final(folder).score_pairs(dataset["rna"], dataset["protein"], query)  # as trained
+    digest = json.loads((folder / "training.json").read_text())["embedders"]["rna"]
+    digest = digest["weights_sha256"]
+    _tamper(folder)
+    with pytest.raises(EmbedderMismatchError, match="tiny_bert: weights SHA-256"):
+        load_final(folder).score_pairs(dataset["rna"], dataset["protein"], query)
+    # a record of pretrained weights needs them
+    record = json.loads((folder / "training.json").read_text())
+    record["embedders"]["rna"]["weights_sha256"] = digest
+    record["embedders"]["protein"]["pretrained"] = True
+    (folder / "training.json").write_text(json.dumps(record))
+    with pytest.raises(EmbedderMismatchError, match="--weights protein=<folder>"):
+        load_final(folder).score_pairs(dataset["rna"], dataset["protein"], query)
+    with pytest.raises(KeyError, match="RNA id|rna id"):
+        load_final(folder).score_pairs({}, dataset["protein"], query)

@@ -88,9 +88,10 @@ Needs MMseqs2 (`mmseqs`) on PATH for the nearest training molecules; install.sh 
 Models over embeddings (rpiembeddor, multimodal_mlp, esm2_amps, esm2_amp_cse, esm2_dpm, ae_rf)
 embed your sequences with the embedder they were trained with (named in the model's card.md).
 Give its weights with --weights rna=<folder> / --weights protein=<folder> (the workflow keeps
-them in resources/weights/<embedder>); a model trained on random-init embeddings (card:
-pretrained: false) rebuilds them without --weights and says so in a WARNING line. Weights
-other than those of training are refused (their SHA-256 is in the card).
+them in resources/weights/<embedder>); a model trained on an embedder built at random (card:
+pretrained: false) rebuilds it without --weights and says so in a WARNING line (a random-init
+weights folder written by save_random_init must be given with --weights like real weights).
+Weights other than those of training are refused (their SHA-256 is in the card).
 """
 
 
@@ -155,7 +156,8 @@ def parser() -> argparse.ArgumentParser:
         "--threads",
         type=int,
         default=2,
-        help="threads scoring the pairs; the scores do not depend on it (default: %(default)s)",
+        help="threads scoring the pairs (feature models; the scores do not depend on it) or "
+        "embedding the molecules (models over embeddings) (default: %(default)s)",
     )
     pred.add_argument(
         "--weights",

@@ -128,8 +128,8 @@ rule external_scores:
     conda:
         "../../envs/final.yaml"
     resources:
-        mem_mb=4000,
-        runtime=30,
+        mem_mb=8000,  # a view model embeds the test set (as rule embed)
+        runtime=240,
     params:
         embedding_cache=config["embedding"]["cache_dir"],
     script:
@@ -181,8 +181,8 @@ rule predict_query:
         "../../envs/final.yaml"
     threads: 2  # row blocks of each chunk scored in parallel (scores do not depend on it)
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=8000,  # a view model embeds the queries (as rule embed)
+        runtime=240,
     params:
         max_pairs=PREDICT.get("max_pairs", 1000000),
         chunk_pairs=PREDICT.get("chunk_pairs", 100000),

@@ -24,9 +24,10 @@ def get_final_view_inputs(wildcards):
 
 def get_final_tuned_split(wildcards):
     """The split whose tuning a tuned final view model takes (its first split), or None."""
-    if not config["models"][wildcards.model].get("tune"):
+    splits = cfg.model_splits(config, wildcards.model)
+    if not config["models"][wildcards.model].get("tune") or not splits:
         return None
-    return cfg.model_splits(config, wildcards.model)[0]
+    return splits[0]
 
 
 def get_final_embedders(wildcards):
@@ -43,13 +44,13 @@ def get_final_embedders(wildcards):
 
 
 def final_weights(model):
-    """Weight folders of a view model's embedders whose weight files are available
-    (rule prepare_weights), as inputs ``weights_<molecule>``; random-init ones need none."""
+    """Weight folders of a view model's embedders, as inputs ``weights_<molecule>``, exactly
+    where rule embed reads them (cfg.embed_weights); random-init ones need none."""
     spec = config["models"][model]
     return {
         f"weights_{molecule}": f"resources/weights/{name}"
         for molecule, name in spec.get("embedders", {}).items()
-        if config["embedders"][name]["kind"] != "onehot" and cfg.weights_available(config, name)
+        if cfg.embed_weights(config, name)
     }
 
 

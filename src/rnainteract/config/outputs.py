@@ -224,6 +224,7 @@ def _cross_validated(config: Mapping, dataset: str, model: str) -> bool:
         dataset in t["datasets"]
         and model in t["models"]
         and dataset in model_datasets(config, model)
+        and bool(model_splits(config, model))
     )
 
 

@@ -267,12 +267,20 @@ def embed_inputs(config: Mapping, embedder: str, molecule: str) -> dict:
     inputs: dict = {"fastas": [f"results/sequences/{b}/{fasta}.fasta" for b in bases]}
     if molecule == "protein":
         inputs["fastas"] += [f"results/ppi/{ppi}/proteins.fasta" for ppi in ppis]
-    spec = config["embedders"][embedder]
-    if spec.get("weights") and (
-        weights_available(config, embedder) or not config["embedding"]["allow_random_init"]
-    ):
+    if embed_weights(config, embedder):
         inputs["weights"] = f"resources/weights/{embedder}"
     return inputs
+
+
+def embed_weights(config: Mapping, embedder: str) -> bool:
+    """Whether jobs that run an embedder read its weights (``resources/weights/<embedder>``,
+    rule ``prepare_weights``): it has weight files, and they are on disk or a random init is
+    not allowed (then they are downloaded). Otherwise it is random-init (``pretrained:
+    false``). The same for rule ``embed`` and the final models' scoring rules."""
+    spec = config["embedders"][embedder]
+    return bool(spec.get("weights")) and (
+        weights_available(config, embedder) or not config["embedding"]["allow_random_init"]
+    )
 
 
 def model_inputs(config: Mapping, model: str, dataset: str) -> dict[str, str]:

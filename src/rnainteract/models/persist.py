@@ -15,8 +15,9 @@
   the pairs of the :class:`~rnainteract.models.inputs.PairInputs` they are given (the views of
   new molecules: :mod:`rnainteract.tasks.final_views`).
 
-Every format reproduces the fitted model's scores exactly (``tests/test_final.py``,
-``tests/test_final_views.py``).
+Every format reproduces the fitted model's scores exactly on the same inputs
+(``tests/test_final.py``, ``tests/test_final_views.py``); a view model's scores of new molecules
+also depend on their embeddings, computed again (batch padding may move the last bits).
 """
 
 from __future__ import annotations
@@ -159,7 +160,13 @@ def _load_view_model(folder: Path, kind: str, params: dict, *, seed: int, inputs
         for estimator in part if isinstance(part, list) else [part]:
             if estimator is not None and "n_jobs" in estimator.get_params():
                 estimator.set_params(n_jobs=1)  # rows are parallelized by the caller
-    return model.load_fitted_state(state)
+    try:
+        return model.load_fitted_state(state)
+    except (RuntimeError, KeyError, ValueError) as err:  # torch: missing/unexpected keys, shapes
+        raise ModelFormatError(
+            f"{folder}: the saved state does not fit a {kind} built with the recorded params "
+            f"({err})"
+        ) from err
 
 
 def load_model(folder: str | os.PathLike, kind: str, params: dict, *, seed: int, inputs=None):
@@ -171,7 +178,8 @@ def load_model(folder: str | os.PathLike, kind: str, params: dict, *, seed: int,
 
     Raises:
         ValueError: ``kind`` has no safe format.
-        ModelFormatError: a skops file with a type outside :data:`SKOPS_TRUSTED`.
+        ModelFormatError: a skops file with a type outside :data:`SKOPS_TRUSTED`, or a view
+            model's saved state that does not fit the model built from ``params``.
         FileNotFoundError: a model file is missing.
     """
     _require(kind)

@@ -1,11 +1,13 @@
 """Final models: trained once on every pair of a dataset, saved safely, described by a card,
-read back to score pairs of sequences never seen (rules ``final_model`` and ``model_card``).
+read back to score pairs of sequences never seen (rules ``final_model`` and ``model_card``;
+the models over embeddings: rule ``final_view_model``, :mod:`rnainteract.tasks.final_views`).
 
 A final model's folder ``results/final/<dataset>/<model>/`` holds
 
 * ``model/``: the fitted estimator in a safe format (:mod:`rnainteract.models.persist`);
 * ``training.json``: what it was trained on and how (dataset, SHA-256 of its pair table,
-  positives and negatives, feature sets, params, seed, package versions, decision threshold);
+  positives and negatives, feature sets or views and embedders, params, seed, package
+  versions, decision threshold);
 * ``train_rna.fasta`` / ``train_proteins.fasta``: the training sequences, so that a query's
   nearest training molecule (applicability domain) can be found without the workflow;
 * ``card.json`` / ``card.md``: the model card, with the model's cross-validation results on every

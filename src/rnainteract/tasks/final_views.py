@@ -50,7 +50,10 @@ class EmbedderMismatchError(ValueError):
 
 
 def _table_metadata(path: str | os.PathLike) -> dict:
-    return json.loads(pq.read_schema(path).metadata[b"rnainteract"])
+    metadata = pq.read_schema(path).metadata or {}
+    if b"rnainteract" not in metadata:
+        raise ValueError(f"{path}: not an embedding table of rule embed (no rnainteract metadata)")
+    return json.loads(metadata[b"rnainteract"])
 
 
 def embedder_records(
@@ -74,6 +77,8 @@ def embedder_records(
         if molecule not in embedders:
             raise ValueError(f"{molecule} views {sorted(named)} but no embedder is named for it")
         spec = embedders[molecule]
+        if len(tables) != 1:
+            raise ValueError(f"{molecule} views come from several tables {sorted(tables)}")
         (table,) = tables  # one embedder per molecule
         meta = _table_metadata(table)
         if meta.get("embedder") != spec["name"]:
@@ -149,7 +154,10 @@ def train_final_view_model(
     params = dict(params)
     tuning = None
     if tuned:
-        (seed_fold, best), *_ = sorted(read_tuned(tuned).items())
+        runs = sorted(read_tuned(tuned).items())
+        if not runs:
+            raise ValueError(f"{tuned}: no tuning run to take the learning rate from")
+        seed_fold, best = runs[0]
         params.update(best)
         tuning = {"split": tuned_split, "seed": seed_fold[0], "fold": seed_fold[1], **best}
     start = time.perf_counter()
@@ -298,7 +306,7 @@ def query_pair_inputs(
     views computed once (:func:`molecule_views`), rows in first-appearance order.
 
     Raises:
-        KeyError: a pair names a molecule without a sequence.
+        KeyError: a pair names a molecule without a sequence (naming the ids).
     """
     weights = dict(weights or {})
     built = {}
@@ -307,6 +315,11 @@ def query_pair_inputs(
         ("protein", pairs.protein_id, proteins),
     ):
         order = list(dict.fromkeys(ids))
+        missing = [i for i in order if i not in sequences]
+        if missing:
+            raise KeyError(
+                f"{len(missing)} {molecule} id(s) without a sequence, e.g. {missing[:3]}"
+            )
         selected = {i: sequences[i] for i in order}
         views = molecule_views(
             record, molecule, selected, weights=weights.get(molecule), cache_dir=cache_dir,

@@ -145,7 +145,8 @@ def predict(
     embedding_cache: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
     """Score a query with a final model and write the table of the module docstring (TSV,
-    atomically: nothing is written when anything fails).
+    atomically: no table is written when anything fails; a view model's ``embedding_cache``
+    keeps the shards embedded before a failure, as a cache does).
 
     Args:
         model_folder: ``results/final/<dataset>/<model>``.
@@ -255,7 +256,7 @@ def _header(model, rna_report: dict, protein_report: dict, n_pairs: int) -> list
             lines.append(
                 f"{molecule} embedder: {spec['name']} ({spec['kind']}, pretrained: "
                 f"{str(spec['pretrained']).lower()}, weights sha256 "
-                f"{(spec['weights_sha256'] or 'none (no weights)')[:16]}...)"
+                + (f"{spec['weights_sha256'][:16]}...)" if spec["weights_sha256"] else "none)")
             )
     if record.get("pretrained") is False:
         lines.append(RANDOM_INIT_WARNING)
