@@ -232,6 +232,7 @@ def test_view_model_predict_cli_warns_and_refuses_other_weights(dataset, tmp_pat
     again, pred = model.score_pairs(dataset["rna"], dataset["protein"], overlap)
     assert np.array_equal(scored.score.to_numpy(), again)
     assert np.array_equal(scored.pred.to_numpy(), pred)
+    assert (scored.pretrained == False).all()  # noqa: E712  (nullable boolean column)
     # other weights are refused, nothing written
     _tamper(folder)
     other = tmp_path / "other.tsv"

@@ -397,6 +397,8 @@ def test_view_models_through_the_workflow(tiny_run, tmp_path):
     external = pd.read_csv(workdir / "results/summary/external_metrics.tsv", sep="\t")
     aerf = external[(external.model == "tiny_aerf") & (external.overlap_class == "all")]
     assert len(aerf) == 1 and 0 <= aerf.auroc.iloc[0] <= 1
+    assert not aerf.pretrained.iloc[0]  # random-init tiny_esm, noted in the summary too
+    assert external[external.model == "rpiseq_rf"].pretrained.isna().all()
     summary = pd.read_csv(workdir / "results/summary/metrics.tsv", sep="\t")
     views = summary[summary.model.str.startswith("tiny_")]
     assert len(views) == 6 and set(views.dataset) == {"tiny"}

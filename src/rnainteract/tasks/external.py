@@ -181,7 +181,8 @@ def external_scores(
     embedding_cache: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
     """Rule ``external_scores``: a final model scores every test pair; the overlap table gains
-    ``score`` (float64) and ``pred`` (int8, the model's own decision).
+    ``score`` (float64), ``pred`` (int8, the model's own decision) and ``pretrained`` (nullable
+    boolean: the model's embedders' ``pretrained``; null for a feature model).
 
     A feature model reads the test set's feature tables (``rna_features``,
     ``protein_features``); a view model its sequences (``rna_fasta``, ``protein_fasta``), which
@@ -199,6 +200,7 @@ def external_scores(
             pd.read_parquet(rna_features), pd.read_parquet(protein_features), table
         )
     table["score"], table["pred"] = score, pred
+    table["pretrained"] = pd.array([model.record.get("pretrained")] * len(table), dtype="boolean")
     write_parquet(table, out)
     return table
 
@@ -245,6 +247,8 @@ def summarize_external(
     rows = []
     for (name, model), path in score_files.items():
         table = pd.read_parquet(path)
+        flags = table["pretrained"].dropna().unique() if "pretrained" in table else []
+        pretrained = bool(flags[0]) if len(flags) else None
         groups: Sequence = [("all", table)] + [
             (cls, table[table.overlap_class == cls]) for cls in OVERLAP_CLASSES
         ]
@@ -259,7 +263,7 @@ def summarize_external(
                     "model": model,
                     "n_seeds": 1,
                     **metrics,
-                    "pretrained": None,
+                    "pretrained": pretrained,
                     "train": settings[name]["train"],
                     "test": settings[name]["test"],
                     "overlap_class": cls,
