@@ -268,3 +268,70 @@ def test_other_embedder_weights_are_refused(dataset, tmp_path):
         load_final(folder).score_pairs(dataset["rna"], dataset["protein"], query)
     with pytest.raises(KeyError, match="RNA id|rna id"):
         load_final(folder).score_pairs({}, dataset["protein"], query)
+
+
+def test_weights_folder_is_needed_and_used(dataset, tmp_path):
+    """An embedder with weights on disk (written like downloaded ones: save_random_init without
+    its random-init marker, so pretrained: true) must be given again to score new molecules;
+    then the scores are the fitted model's. The RNA side is one-hot (no weights at all)."""
+    from rnainteract.features.embeddings.embedders import RANDOM_INIT_MARKER, save_random_init
+
+    weights = save_random_init("esm2", EMBEDDERS["protein"]["random_config"], tmp_path / "w", 4)
+    (weights / RANDOM_INIT_MARKER).unlink()
+    tables = {}
+    for molecule, name, kind, path in (
+        ("rna", "onehot_rna", "onehot", None),
+        ("protein", "esm_local", "esm2", weights),
+    ):
+        embedder = load_embedder(name, kind, path, molecule=molecule)
+        tables[molecule] = tmp_path / f"{molecule}.parquet"
+        write_embeddings(
+            [dataset["fastas"][molecule]], embedder, tables[molecule],
+            cache_dir=tmp_path / "cache", progress=False, **OPTIONS,
+        )  # fmt: skip
+    embedders = {
+        "rna": {"name": "onehot_rna", "kind": "onehot", "options": OPTIONS},
+        "protein": {"name": "esm_local", "kind": "esm2", "options": OPTIONS},
+    }
+    folder = tmp_path / "dpm"
+    record = train_final_view_model(
+        dataset["tmp"] / "pairs.parquet", dataset["fastas"]["rna"], dataset["fastas"]["protein"],
+        rna_views={"mean": tables["rna"]}, protein_views={"mean": tables["protein"]},
+        embedders=embedders, dataset="tiny", model_name="dpm", kind="esm2_dpm",
+        params=PARAMS["esm2_dpm"], seed=1, out_model=folder / "model",
+        out_training=folder / "training.json", out_rna=folder / "train_rna.fasta",
+        out_proteins=folder / "train_proteins.fasta",
+    )  # fmt: skip
+    assert record["pretrained"] is True and record["embedders"]["rna"]["weights_sha256"] is None
+    pairs = dataset["pairs"]
+    query = pairs[["rna_id", "protein_id"]]
+    model = load_final(folder)
+    with pytest.raises(EmbedderMismatchError, match="--weights protein=<folder>"):
+        model.score_pairs(dataset["rna"], dataset["protein"], query)
+    score, _ = model.score_pairs(
+        dataset["rna"], dataset["protein"], query, weights={"protein": weights}
+    )
+    inputs = load_pair_inputs(
+        pairs, dataset["fastas"]["rna"], dataset["fastas"]["protein"],
+        rna_views={"mean": tables["rna"]}, protein_views={"mean": tables["protein"]},
+    )  # fmt: skip
+    fitted = build_model("esm2_dpm", PARAMS["esm2_dpm"], seed=1, inputs=inputs)
+    fitted.fit(np.arange(len(pairs))[:, None], pairs.label.to_numpy())
+    expected = fitted.predict_proba(np.arange(len(pairs))[:, None])[:, 1]
+    np.testing.assert_allclose(score, expected, rtol=0, atol=1e-6)
+    other = save_random_init("esm2", EMBEDDERS["protein"]["random_config"], tmp_path / "o", 5)
+    (other / RANDOM_INIT_MARKER).unlink()
+    with pytest.raises(EmbedderMismatchError, match="esm_local: weights SHA-256"):
+        model.score_pairs(dataset["rna"], dataset["protein"], query, weights={"protein": other})
+
+
+def test_cli_weights_option():
+    from rnainteract.cli import parser
+
+    base = ["predict", "--model", "m", "--rna", "r.fa", "--protein", "p.fa", "-o", "o.tsv"]
+    args = parser().parse_args([*base, "--weights", "protein=w/esm", "--weights", "rna=w/fm"])
+    assert dict(args.weights) == {"protein": "w/esm", "rna": "w/fm"}
+    assert parser().parse_args(base).weights == []
+    for bad in ("dna=w", "protein", "protein="):
+        with pytest.raises(SystemExit):
+            parser().parse_args([*base, "--weights", bad])
