@@ -156,10 +156,8 @@ def _load_view_model(folder: Path, kind: str, params: dict, *, seed: int, inputs
         "sklearn": _load_skops(skops_file) if skops_file.is_file() else {},
         "meta": json.loads((folder / "state.json").read_text()),
     }
-    for part in state["sklearn"].values():
-        for estimator in part if isinstance(part, list) else [part]:
-            if estimator is not None and "n_jobs" in estimator.get_params():
-                estimator.set_params(n_jobs=1)  # rows are parallelized by the caller
+    parts = state["sklearn"].values()
+    _one_thread([e for p in parts for e in (p if isinstance(p, list) else [p]) if e is not None])
     try:
         return model.load_fitted_state(state)
     except (RuntimeError, KeyError, ValueError) as err:  # torch: missing/unexpected keys, shapes
@@ -194,10 +192,16 @@ def load_model(folder: str | os.PathLike, kind: str, params: dict, *, seed: int,
         return _load_view_model(folder, kind, params, seed=seed, inputs=inputs)
     else:
         model = _load_ipminer(folder, params, seed=seed)
-    for estimator in [model, *[f for forests in getattr(model, "forests_", []) for f in forests]]:
-        if "n_jobs" in estimator.get_params():  # rows are parallelized by the caller
-            estimator.set_params(n_jobs=1)
+    _one_thread([model, *[f for forests in getattr(model, "forests_", []) for f in forests]])
     return model
+
+
+def _one_thread(estimators) -> None:
+    """``n_jobs=1`` on the scikit-learn estimators that take it: rows are parallelized by the
+    caller."""
+    for estimator in estimators:
+        if "n_jobs" in estimator.get_params():
+            estimator.set_params(n_jobs=1)
 
 
 def _load_ipminer(folder: Path, params: dict, *, seed: int):

@@ -97,8 +97,8 @@ def embedder_records(
             "weights_sha256": meta.get("weights_sha256"),
             "pretrained": bool(meta.get("pretrained")),
             **{k: options.get(k) for k in EMBED_OPTIONS},
+            "length_policy": meta.get("length_policy", options.get("length_policy")),
         }
-        out[molecule]["length_policy"] = meta.get("length_policy", options.get("length_policy"))
     return out
 
 

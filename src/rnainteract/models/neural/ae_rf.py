@@ -232,25 +232,22 @@ class AERFClassifier(ClassifierMixin, BaseEstimator):
 
     def fitted_state(self) -> dict:
         """What a saved final model keeps (:mod:`rnainteract.models.persist`): ``torch`` (the
-        autoencoder's state dict), ``sklearn`` (scaler and forest) and ``meta`` (its input
-        width and the column blocks)."""
+        autoencoder's state dict), ``sklearn`` (scaler and forest; the scaler's width is the
+        autoencoder's) and ``meta`` (the column blocks)."""
         return {
             "torch": {"autoencoder": self.autoencoder_.state_dict()},
             "sklearn": {"scaler": self.scaler_, "forest": self.forest_},
-            "meta": {
-                "n_in": int(self.scaler_.n_features_in_),
-                "blocks": {k: [v.start, v.stop] for k, v in self.blocks_.items()},
-            },
+            "meta": {"blocks": {k: [v.start, v.stop] for k, v in self.blocks_.items()}},
         }
 
     def load_fitted_state(self, state: dict) -> AERFClassifier:
         """Rebuild the fitted autoencoder, scaler and forest from :meth:`fitted_state`."""
-        meta = state["meta"]
-        self.autoencoder_ = _Autoencoder(int(meta["n_in"]), self.hidden, self.code_size)
+        self.scaler_, self.forest_ = state["sklearn"]["scaler"], state["sklearn"]["forest"]
+        n_in = int(self.scaler_.n_features_in_)
+        self.autoencoder_ = _Autoencoder(n_in, self.hidden, self.code_size)
         self.autoencoder_.load_state_dict(state["torch"]["autoencoder"])
         self.autoencoder_.eval()
-        self.scaler_, self.forest_ = state["sklearn"]["scaler"], state["sklearn"]["forest"]
-        self.blocks_ = {k: slice(a, b) for k, (a, b) in meta["blocks"].items()}
+        self.blocks_ = {k: slice(a, b) for k, (a, b) in state["meta"]["blocks"].items()}
         self.classes_ = self.forest_.classes_
         return self
 

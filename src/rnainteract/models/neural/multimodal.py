@@ -254,12 +254,7 @@ class MultimodalClassifier(ClassifierMixin, BaseEstimator):
             self.scalers_[1] = StandardScaler().fit(tables[1][train_protein])
         self.widths_ = tuple(t.shape[1] for t in tables)
         seed_everything(self.seed)  # the initial weights
-        self.module_ = MultimodalNet(
-            *self.widths_,
-            hidden=tuple(self.hidden),
-            tabular_hidden=tuple(self.tabular_hidden),
-            dropout=self.dropout,
-        )
+        self.module_ = self._network()
         lookup = _PairLookup(self.module_, *self._scaled(tables))
         config = trainer_config(self)
         self.history_ = fit(
@@ -284,6 +279,14 @@ class MultimodalClassifier(ClassifierMixin, BaseEstimator):
         torch.set_num_threads(max(1, self.threads))
         return predict(lookup, [rna_at, protein_at]).astype(np.float64)
 
+    def _network(self) -> MultimodalNet:
+        return MultimodalNet(
+            *self.widths_,
+            hidden=tuple(self.hidden),
+            tabular_hidden=tuple(self.tabular_hidden),
+            dropout=self.dropout,
+        )
+
     def fitted_state(self) -> dict:
         """What a saved final model keeps (:mod:`rnainteract.models.persist`): ``torch`` (the
         network's state dict), ``sklearn`` (the scalers) and ``meta`` (the view widths)."""
@@ -296,12 +299,7 @@ class MultimodalClassifier(ClassifierMixin, BaseEstimator):
     def load_fitted_state(self, state: dict) -> MultimodalClassifier:
         """Rebuild the fitted network and scalers from :meth:`fitted_state` (eval mode)."""
         self.widths_ = tuple(int(w) for w in state["meta"]["widths"])
-        self.module_ = MultimodalNet(
-            *self.widths_,
-            hidden=tuple(self.hidden),
-            tabular_hidden=tuple(self.tabular_hidden),
-            dropout=self.dropout,
-        )
+        self.module_ = self._network()
         self.module_.load_state_dict(state["torch"]["module"])
         self.module_.eval()
         self.scalers_ = list(state["sklearn"]["scalers"])

@@ -339,17 +339,7 @@ class RPIembeddorClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.array([0, 1])
         rna, protein = self._tables()
         seed_everything(self.seed)  # initial weights
-        model = RPIembeddor(
-            rna[0].shape[1],
-            protein[0].shape[1],
-            d_model=self.d_model,
-            n_heads=self.n_heads,
-            encoder_ff=self.encoder_ff,
-            head_width=self.head_width,
-            n_head_layers=self.n_head_layers,
-            dropout=self.dropout,
-            head_dropout=self.head_dropout,
-        )
+        model = self._network(rna[0].shape[1], protein[0].shape[1])
         self.module_ = _TokenTables(model, rna, protein)
         self.tables_of_ = self.inputs
         pairs = pair_indices(X)
@@ -379,26 +369,10 @@ class RPIembeddorClassifier(ClassifierMixin, BaseEstimator):
             self.tables_of_ = self.inputs
         return predict(self.module_, [rna_row, protein_row], batch_size=self.batch_size)
 
-    def fitted_state(self) -> dict:
-        """What a saved final model keeps (:mod:`rnainteract.models.persist`): ``torch``
-        (the network's state dict), ``sklearn`` (none) and ``meta`` (input widths, JSON)."""
-        model = self.module_.model
-        return {
-            "torch": {"model": model.state_dict()},
-            "sklearn": {},
-            "meta": {
-                "rna_dim": model.rna_projection.in_features,
-                "protein_dim": model.protein_projection.in_features,
-            },
-        }
-
-    def load_fitted_state(self, state: dict) -> RPIembeddorClassifier:
-        """Rebuild the fitted network from :meth:`fitted_state` (eval mode); token tables are
-        built from :attr:`inputs` when scoring."""
-        meta = state["meta"]
-        model = RPIembeddor(
-            meta["rna_dim"],
-            meta["protein_dim"],
+    def _network(self, rna_dim: int, protein_dim: int) -> RPIembeddor:
+        return RPIembeddor(
+            rna_dim,
+            protein_dim,
             d_model=self.d_model,
             n_heads=self.n_heads,
             encoder_ff=self.encoder_ff,
@@ -406,6 +380,19 @@ class RPIembeddorClassifier(ClassifierMixin, BaseEstimator):
             n_head_layers=self.n_head_layers,
             dropout=self.dropout,
             head_dropout=self.head_dropout,
+        )
+
+    def fitted_state(self) -> dict:
+        """What a saved final model keeps (:mod:`rnainteract.models.persist`): ``torch``
+        (the network's state dict); nothing else (the input widths are its projections')."""
+        return {"torch": {"model": self.module_.model.state_dict()}, "sklearn": {}, "meta": {}}
+
+    def load_fitted_state(self, state: dict) -> RPIembeddorClassifier:
+        """Rebuild the fitted network from :meth:`fitted_state` (eval mode); token tables are
+        built from :attr:`inputs` when scoring."""
+        weights = state["torch"]["model"]
+        model = self._network(
+            weights["rna_projection.weight"].shape[1], weights["protein_projection.weight"].shape[1]
         )
         model.load_state_dict(state["torch"]["model"])
         self.module_ = _TokenTables(model.eval(), [], [])

@@ -288,17 +288,13 @@ class ESM2AMPClassifier(ClassifierMixin, BaseEstimator):
     def fitted_state(self) -> dict:
         """What a saved final model keeps (:mod:`rnainteract.models.persist`): ``torch`` (the
         network's state dict and the standardization, ``"<molecule>|<view>"`` → ``(2, D)``
-        mean and std), no ``sklearn`` part, and ``meta`` (input widths)."""
+        mean and std, whose widths are the network's input widths); nothing else."""
         scaling = {
             f"{molecule}|{view}": torch.from_numpy(np.stack([mean, std]))
             for (molecule, view), (mean, std) in self.scaling_.items()
         }
-        dims = {m: int(scaling[f"{m}|{self._views()[0]}"].shape[1]) for m in MOLECULES}
-        return {
-            "torch": {"module": self.module_.state_dict(), "scaling": scaling},
-            "sklearn": {},
-            "meta": {"dims": [dims[m] for m in MOLECULES]},
-        }
+        state = {"module": self.module_.state_dict(), "scaling": scaling}
+        return {"torch": state, "sklearn": {}, "meta": {}}
 
     def load_fitted_state(self, state: dict) -> ESM2AMPClassifier:
         """Rebuild the fitted network and standardization from :meth:`fitted_state`."""
@@ -307,7 +303,9 @@ class ESM2AMPClassifier(ClassifierMixin, BaseEstimator):
             molecule, view = key.split("|")
             values = pair.numpy().astype(np.float32)
             self.scaling_[(molecule, view)] = (values[0], values[1])
-        self.module_ = self._build_module([int(d) for d in state["meta"]["dims"]])
+        self.module_ = self._build_module(
+            [len(self.scaling_[(m, self._views()[0])][0]) for m in MOLECULES]
+        )
         self.module_.load_state_dict(state["torch"]["module"])
         self.module_.eval()
         self.classes_ = np.array([0, 1])
