@@ -10,7 +10,8 @@
 * view models (RPIembeddor, the multimodal MLP, the ESM2_AMP family, AE_RF): their torch
   modules and tensors as state dicts (``weights.pt``, ``weights_only=True``), their scikit-learn
   parts with skops (``model.skops``, AE_RF's scaler and forest, the multimodal scalers) and
-  their shapes as JSON (``state.json``), from the estimator's ``fitted_state()``; loading
+  as JSON what the weights do not tell (``state.json``: the multimodal view widths, AE_RF's
+  column blocks), from the estimator's ``fitted_state()``; loading
   rebuilds the estimator from the parameters and calls ``load_fitted_state(state)``. They score
   the pairs of the :class:`~rnainteract.models.inputs.PairInputs` they are given (the views of
   new molecules: :mod:`rnainteract.tasks.final_views`).
