@@ -1,31 +1,14 @@
-"""RNAInter v4 RNA–protein download at full scale: streamed to Parquet, then filtered step by step.
+"""RNAInter v4's RNA–protein download at full scale (RNAInterAct App. B): ingest, sequence fetch,
+pair contract and report tables.
 
-RNAInter's bulk RNA–protein file (``Download_data_RP.tar.gz``, 37,067,587 rows; RNAInterAct
-paper, App. B.1) is a tar.gz holding one tab-separated table with the 13 columns of
-:data:`RNAINTER_COLUMNS`; empty evidence is the literal ``N/A``. :func:`ingest_rnainter` streams
-it (tar member → pyarrow's incremental CSV reader → Parquet row groups), so memory stays flat in
-the file size; nothing ever holds the whole table in pandas.
-
-The RNAInterAct recipe (App. B.2–B.4) then runs as steps in DuckDB SQL
-(:mod:`rnainteract.sources.rnainter_sql`; one file per step in ``sql/``), each a SELECT that says
-per row why it is dropped (NULL: kept), so that the report shows where the data went; its
-``run_steps`` runs consecutive steps as one chain of views over a Parquet file (counts kept apart
-per step), with DuckDB's threads and memory limit (it spills to disk beyond it):
-
-1. ``rna_protein`` — rows with one RNA and one protein interactor (protein categories ``RBP``,
-   ``TF``, ``Protein``), oriented RNA first, columns renamed to ``rna_*`` / ``protein_*``;
-2. ``categories`` — drop mRNA and unspecified RNA categories (App. B.4);
-3. ``species`` — keep the configured species (both interactors);
-4. ``map_ids`` — ``Raw_ID`` prefix (``NCBI:``, ``UniProt:``, ``Ensembl:``, ``miRBase:``,
-   ``NONCODE:``) → the sequence database and the id to ask it for (App. B.2);
-5. ``sequences`` — attach the fetched sequences' lengths (:mod:`rnainteract.sources.seqclients`);
-   drop rows without one or with an invalid one (App. B.2, "exclude any entry that lacks sequence");
-6. ``length`` — sequence length ≤ 1024 for both molecules (App. B.2);
-7. ``dedupe`` — one row per (RNA, protein) pair, highest score kept (App. B.4);
-8. ``cap`` — at most 150 interactions per interactor, seeded subsampling (App. B.4).
-
-:func:`write_rnainter_pairs` writes the output contract shared with the benchmarks
-(``results/pairs/rnainter.parquet`` and the two FASTA files).
+RNAInter's bulk RNA–protein file (``Download_data_RP.tar.gz``, 37,067,587 rows; App. B.1) is a
+tar.gz holding one tab-separated table with the 13 columns of :data:`RNAINTER_COLUMNS`; empty
+evidence is the literal ``N/A``. :func:`ingest_rnainter` streams it to Parquet (memory flat in the
+file size). The filtering steps of App. B.2–B.4 are DuckDB SQL, one file per step
+(:mod:`rnainteract.sources.rnainter_sql`); between them :func:`write_id_lists` and
+:func:`fetch_database` fetch the sequences of the mapped ids per database, and
+:func:`finish_rnainter` writes the output contract shared with the benchmarks
+(``results/pairs/rnainter.parquet`` and the two FASTA files) with the report tables.
 """
 
 from __future__ import annotations
@@ -94,43 +77,26 @@ class RNAInterFormatError(ValueError):
 
 
 @contextlib.contextmanager
-def _decompressed(path: Path) -> Iterator:
-    """``path`` (gzip) decompressed by ISA-L in a background thread (python-isal's
-    ``igzip_threaded``: ~3x zlib's speed, and the inflating overlaps with parsing)."""
+def _open_table(path: Path) -> Iterator:
+    """Yield a binary stream of the table inside ``path`` (tar.gz / tgz / tar / gz / plain text).
+    gzip is inflated by ISA-L in a background thread (python-isal's ``igzip_threaded``: ~3x
+    zlib's speed, overlapping with the parsing); a tar is read as a stream (no seeking)."""
     from isal import igzip_threaded
 
-    handle = igzip_threaded.open(path, "rb", threads=1)
-    try:
-        yield handle
-    finally:
-        handle.close()
-
-
-@contextlib.contextmanager
-def _open_table(path: Path) -> Iterator:
-    """Yield a binary stream of the table inside ``path`` (tar.gz / tar / gz / plain text)."""
     name = path.name.lower()
-    if name.endswith((".tar.gz", ".tgz", ".tar")):
-        with contextlib.ExitStack() as stack:
-            if name.endswith(".tar"):
-                raw = stack.enter_context(open(path, "rb"))
-            else:
-                raw = stack.enter_context(_decompressed(path))
-            # stream mode: no seeking, no index
-            archive = stack.enter_context(tarfile.open(fileobj=raw, mode="r|"))
-            for member in archive:
-                if member.isfile():
-                    handle = archive.extractfile(member)
-                    log.info("%s: reading member %s (%d bytes)", path, member.name, member.size)
-                    yield handle
-                    return
-            raise RNAInterFormatError(f"{path}: the archive holds no regular file")
-    elif name.endswith(".gz"):
-        with _decompressed(path) as handle:
-            yield handle
-    else:
-        with open(path, "rb") as handle:
-            yield handle
+    with contextlib.ExitStack() as stack:
+        if name.endswith((".gz", ".tgz")):
+            handle = stack.enter_context(igzip_threaded.open(path, "rb", threads=1))
+        else:
+            handle = stack.enter_context(open(path, "rb"))
+        if name.endswith((".tar.gz", ".tgz", ".tar")):
+            archive = stack.enter_context(tarfile.open(fileobj=handle, mode="r|"))
+            member = next((m for m in archive if m.isfile()), None)
+            if member is None:
+                raise RNAInterFormatError(f"{path}: the archive holds no regular file")
+            log.info("%s: reading member %s (%d bytes)", path, member.name, member.size)
+            handle = archive.extractfile(member)
+        yield handle
 
 
 class _BackgroundWriter:
@@ -294,6 +260,80 @@ def sequence_table(
 
 
 # --------------------------------------------------------------------------------------------
+# Sequence fetch (between the map_ids and sequences steps)
+
+
+def write_id_lists(src: str | os.PathLike, outputs: Mapping[tuple[str, str], str]) -> dict:
+    """Write the accessions to fetch per (database, molecule), one per line (empty files for
+    pairs with none), from the map_ids step's output; returns counts per ``database.molecule``.
+
+    Raises:
+        ValueError: the table needs a (database, molecule) that ``outputs`` lacks.
+    """
+    ids = unique_ids(src)
+    extra = sorted(f"{db}.{mol}" for mol, db in ids if (db, mol) not in outputs)
+    if extra:
+        raise ValueError(f"{src}: ids of {extra} but no output for them")
+    counts = {}
+    for (database, molecule), path in outputs.items():
+        accessions = ids.get((molecule, database), [])
+        with atomic_path(path) as tmp:
+            Path(tmp).write_text("".join(f"{a}\n" for a in accessions))
+        counts[f"{database}.{molecule}"] = len(accessions)
+    return counts
+
+
+def fetch_database(
+    database: str,
+    id_files: Mapping[str, str | os.PathLike],
+    out_tables: Mapping[str, str | os.PathLike],
+    *,
+    out_report: str | os.PathLike,
+    cache_dir: str | os.PathLike,
+    options: Mapping | None = None,
+    local_fasta: str | os.PathLike | None = None,
+) -> list[dict]:
+    """Fetch one database's sequences for each molecule and write their sequence tables.
+
+    Molecules run one after the other in this process, so a service's rate limit holds across
+    them. Caches: ``<cache_dir>/<database>.<molecule>.sqlite`` (kept across runs: an interrupted
+    fetch resumes; ids known to be missing are not asked again).
+
+    Args:
+        id_files: molecule → id list (:func:`write_id_lists`; blank lines skipped).
+        out_tables: molecule → Parquet output (:func:`sequence_table`).
+        options: :func:`rnainteract.sources.seqclients.fetch_sequences` options for this database.
+    Returns:
+        one report per molecule: the :func:`sequence_table` counts plus the fetch report
+        (requests, retries, from_cache, elapsed_s).
+    """
+    from rnainteract.sources.seqclients import fetch_sequences
+
+    reports = []
+    for molecule, id_file in id_files.items():
+        ids = Path(id_file).read_text().split()
+        fetch: dict = {"requests": 0, "retries": 0, "from_cache": 0, "elapsed_s": 0.0}
+        sequences, accessions, missing = {}, {}, []
+        if ids:
+            result = fetch_sequences(
+                database,
+                molecule,
+                ids,
+                cache_path=Path(cache_dir) / f"{database}.{molecule}.sqlite",
+                options=options,
+                local_fasta=local_fasta,
+            )
+            sequences, accessions, missing = result.sequences, result.accessions, result.not_found
+            fetch = {k: v for k, v in result.report.as_dict().items() if k in fetch}
+        table, counts = sequence_table(molecule, database, sequences, accessions, missing)
+        write_parquet(table, out_tables[molecule])
+        log.info("%s %s: %s", database, molecule, counts)
+        reports.append({**counts, **fetch})
+    write_json(reports, out_report)
+    return reports
+
+
+# --------------------------------------------------------------------------------------------
 # Output contract and report tables
 
 
@@ -320,7 +360,8 @@ def write_rnainter_pairs(
         (Table 6).
 
     Raises:
-        ValueError: a pair's RNA or protein has no sequence in the tables.
+        ValueError: a row of ``src`` is not in ``raw``; a pair's RNA or protein has no sequence
+        in the tables.
     """
     with contextlib.closing(connect()) as con:
         table_view(con, src, name="pairs")
@@ -329,183 +370,48 @@ def write_rnainter_pairs(
         expected = con.execute("SELECT count(*) FROM pairs").fetchone()[0]
     if len(pairs) != expected:
         raise ValueError(f"{src}: {expected - len(pairs)} rows beyond the rows of {raw}")
-
-    def used(paths, ids) -> dict[str, str]:
-        wanted = set(ids)
-        found: dict[str, str] = {}
-        for path in paths:
+    sequences = {}
+    for molecule, paths in (("rna", rna_tables), ("protein", protein_tables)):
+        wanted, found = set(pairs[f"{molecule}_id"]), {}
+        for path in paths:  # an id in several tables: the first table's (as the sequences step)
             table = pq.read_table(path, columns=["id", "sequence", "status"]).to_pandas()
             table = table[(table.status == "ok") & table.id.isin(wanted)]
-            found.update(zip(table.id, table.sequence, strict=True))
-        return dict(sorted(found.items()))
-
-    rna = used(rna_tables, pairs.rna_id)
-    proteins = used(protein_tables, pairs.protein_id)
-    missing = sorted(set(pairs.rna_id) - set(rna)) + sorted(set(pairs.protein_id) - set(proteins))
-    if missing:
-        raise ValueError(f"{src}: {len(missing)} ids without a sequence, e.g. {missing[:5]}")
+            for key, sequence in zip(table.id, table.sequence, strict=True):
+                found.setdefault(key, sequence)
+        missing = sorted(wanted - set(found))
+        if missing:
+            raise ValueError(f"{src}: {len(missing)} ids without a sequence, e.g. {missing[:5]}")
+        sequences[molecule] = dict(sorted(found.items()))
     pairs.insert(2, "label", pd.Series(1, index=pairs.index, dtype="int8"))
     pairs.insert(3, "source", source)
     write_parquet(pairs, out_pairs)
-    write_fasta(rna, out_rna)
-    write_fasta(proteins, out_proteins)
+    write_fasta(sequences["rna"], out_rna)
+    write_fasta(sequences["protein"], out_proteins)
+    shares = {m: pairs[f"{m}_category"].value_counts(normalize=True) for m in ("rna", "protein")}
     return {
         "n_pairs": int(len(pairs)),
-        "n_rna": len(rna),
-        "n_proteins": len(proteins),
-        "rna_length": length_stats(rna.values()),
-        "protein_length": length_stats(proteins.values()),
-        "rna_categories": _shares(pairs.rna_category),
-        "protein_categories": _shares(pairs.protein_category),
-    }
+        "n_rna": len(sequences["rna"]),
+        "n_proteins": len(sequences["protein"]),
+        "rna_length": length_stats(sequences["rna"].values()),
+        "protein_length": length_stats(sequences["protein"].values()),
+        **{f"{m}_categories": {str(k): round(float(v), 4) for k, v in shares[m].items()}
+           for m in shares},
+    }  # fmt: skip
 
 
-def _shares(values: pd.Series) -> dict[str, float]:
-    counts = values.value_counts()
-    return (
-        {str(k): round(float(v) / len(values), 4) for k, v in counts.items()} if len(values) else {}
-    )
-
-
-def filtering_table(step_counts: Sequence[Mapping]) -> pd.DataFrame:
-    """One row per step: ``step``, ``rows_in``, ``rows_out``, ``dropped``, ``reasons`` (text)."""
-    rows = []
-    for c in step_counts:
-        reasons = "; ".join(f"{k}: {v:,}" for k, v in c["reasons"].items())
-        rows.append(
-            {
-                "step": c["step"],
-                "rows_in": c["rows_in"],
-                "rows_out": c["rows_out"],
-                "dropped": c["dropped"],
-                "reasons": reasons,
-            }
-        )
-    return pd.DataFrame(rows, columns=["step", "rows_in", "rows_out", "dropped", "reasons"])
-
-
-def extraction_table(reports: Sequence[Mapping]) -> pd.DataFrame:
-    """RNAInterAct Table 4: per molecule and database, unique ids, ids obtained, extraction rate,
-    plus the HTTP requests, retries and ids answered from the cache of the fetch."""
-    columns = [
-        "molecule",
-        "database",
-        "unique_ids",
-        "obtained",
-        "extraction_rate",
-        "not_found",
-        "invalid_letters",
-        "from_cache",
-        "requests",
-        "retries",
-    ]
-    rows = []
-    for r in reports:
-        rows.append(
-            {
-                "molecule": r["molecule"],
-                "database": r["database"],
-                "unique_ids": r["unique_ids"],
-                "obtained": r["ok"],
-                "extraction_rate": r["extraction_rate"],
-                "not_found": r["not found"],
-                "invalid_letters": r["invalid letters"],
-                "from_cache": r.get("from_cache", 0),
-                "requests": r.get("requests", 0),
-                "retries": r.get("retries", 0),
-            }
-        )
-    return pd.DataFrame(rows, columns=columns)
-
-
-def category_table(stats: Mapping) -> pd.DataFrame:
-    """RNAInterAct Table 6: the share of each RNA and protein category among the final pairs."""
-    rows = [
-        {"molecule": molecule, "category": k, "share": v}
-        for molecule, key in (("rna", "rna_categories"), ("protein", "protein_categories"))
-        for k, v in stats[key].items()
-    ]
-    return pd.DataFrame(rows, columns=["molecule", "category", "share"])
-
-
-# --------------------------------------------------------------------------------------------
-# Workflow stages (one call per rule)
-
-
-def write_id_lists(src: str | os.PathLike, outputs: Mapping[tuple[str, str], str]) -> dict:
-    """Write the accessions to fetch per (database, molecule), one per line (empty files for
-    pairs with none), from the map_ids step's output; returns counts per ``database.molecule``.
-
-    Raises:
-        ValueError: the table needs a (database, molecule) that ``outputs`` lacks.
-    """
-    ids = unique_ids(src)
-    extra = sorted(f"{db}.{mol}" for mol, db in ids if (db, mol) not in outputs)
-    if extra:
-        raise ValueError(f"{src}: ids of {extra} but no output for them")
-    counts = {}
-    for (database, molecule), path in outputs.items():
-        accessions = ids.get((molecule, database), [])
-        with atomic_path(path) as tmp:
-            Path(tmp).write_text("".join(f"{a}\n" for a in accessions))
-        counts[f"{database}.{molecule}"] = len(accessions)
-    return counts
-
-
-def read_id_list(path: str | os.PathLike) -> list[str]:
-    """Accessions of an id list (one per line; blank lines skipped)."""
-    return [line.strip() for line in Path(path).read_text().splitlines() if line.strip()]
-
-
-def fetch_database(
-    database: str,
-    id_files: Mapping[str, str | os.PathLike],
-    out_tables: Mapping[str, str | os.PathLike],
-    *,
-    out_report: str | os.PathLike,
-    cache_dir: str | os.PathLike,
-    options: Mapping | None = None,
-    local_fasta: str | os.PathLike | None = None,
-) -> list[dict]:
-    """Fetch one database's sequences for each molecule and write their sequence tables.
-
-    Molecules run one after the other in this process, so a service's rate limit holds across
-    them. Caches: ``<cache_dir>/<database>.<molecule>.sqlite`` (kept across runs: an interrupted
-    fetch resumes; ids known to be missing are not asked again).
-
-    Args:
-        id_files: molecule → id list (:func:`write_id_lists`).
-        out_tables: molecule → Parquet output (:func:`sequence_table`).
-        options: :func:`rnainteract.sources.seqclients.fetch_sequences` options for this database.
-    Returns:
-        one report per molecule: the :func:`sequence_table` counts plus the fetch report
-        (requests, retries, from_cache, elapsed_s).
-    """
-    from rnainteract.sources.seqclients import fetch_sequences
-
-    reports = []
-    for molecule, id_file in id_files.items():
-        ids = read_id_list(id_file)
-        fetch: dict = {"requests": 0, "retries": 0, "from_cache": 0, "elapsed_s": 0.0}
-        if ids:
-            result = fetch_sequences(
-                database,
-                molecule,
-                ids,
-                cache_path=Path(cache_dir) / f"{database}.{molecule}.sqlite",
-                options=options,
-                local_fasta=local_fasta,
-            )
-            sequences, accessions, missing = result.sequences, result.accessions, result.not_found
-            fetch = {k: v for k, v in result.report.as_dict().items() if k in fetch}
-        else:
-            sequences, accessions, missing = {}, {}, []
-        table, counts = sequence_table(molecule, database, sequences, accessions, missing)
-        write_parquet(table, out_tables[molecule])
-        log.info("%s %s: %s", database, molecule, counts)
-        reports.append({**counts, **fetch})
-    write_json(reports, out_report)
-    return reports
+#: Columns of the extraction table (RNAInterAct Table 4) ← keys of the fetch reports.
+EXTRACTION_COLUMNS = {
+    "molecule": "molecule",
+    "database": "database",
+    "unique_ids": "unique_ids",
+    "ok": "obtained",
+    "extraction_rate": "extraction_rate",
+    "not found": "not_found",
+    "invalid letters": "invalid_letters",
+    "from_cache": "from_cache",
+    "requests": "requests",
+    "retries": "retries",
+}
 
 
 def finish_rnainter(
@@ -527,9 +433,12 @@ def finish_rnainter(
 ) -> dict:
     """Write the pair contract (:func:`write_rnainter_pairs`) and the report tables.
 
-    ``out_filtering``: rows in/out and drop reasons per step, from the ingested row count to the
-    final pairs; ``out_extraction``: RNAInterAct Table 4 per database; ``out_categories``:
-    Table 6. ``out_stats`` carries the keys of the benchmarks' ``{dataset}.stats.json`` that the
+    ``out_filtering``: ``step``, ``rows_in``, ``rows_out``, ``dropped``, ``reasons`` (text) per
+    step, from the ingested row count to the final pairs; ``out_extraction``: RNAInterAct
+    Table 4 per molecule and database (:data:`EXTRACTION_COLUMNS`: unique ids, ids obtained,
+    extraction rate, plus the fetch's HTTP requests, retries and ids answered from the cache);
+    ``out_categories``: Table 6, the share of each RNA and protein category among the final
+    pairs. ``out_stats`` carries the keys of the benchmarks' ``{dataset}.stats.json`` that the
     dataset summary reads (pair counts, length statistics, alphabet counts).
     """
     stats = write_rnainter_pairs(
@@ -545,20 +454,30 @@ def finish_rnainter(
     for path in step_counts:
         loaded = json.loads(Path(path).read_text())
         counts.extend(loaded if isinstance(loaded, list) else [loaded])
-    ingested = json.loads(Path(ingest_stats).read_text())
-    ingest_row = {"step": "ingest", "rows_in": ingested["rows"], "rows_out": ingested["rows"]}
-    table = filtering_table([{**ingest_row, "dropped": 0, "reasons": {}}, *counts])
-    write_tsv(table, out_filtering)
-    reports: list[dict] = []
-    for path in fetch_reports:
-        reports.extend(json.loads(Path(path).read_text()))
-    write_tsv(extraction_table([r for r in reports if r["unique_ids"]]), out_extraction)
-    write_tsv(category_table(stats), out_categories)
+    n_rows = int(json.loads(Path(ingest_stats).read_text())["rows"])
+    ingest = {"step": "ingest", "rows_in": n_rows, "rows_out": n_rows, "dropped": 0, "reasons": {}}
+    filtering = pd.DataFrame(
+        [{**c, "reasons": "; ".join(f"{k}: {v:,}" for k, v in c["reasons"].items())}
+         for c in (ingest, *counts)],
+        columns=["step", "rows_in", "rows_out", "dropped", "reasons"],
+    )  # fmt: skip
+    write_tsv(filtering, out_filtering)
+    reports = [r for path in fetch_reports for r in json.loads(Path(path).read_text())]
+    extraction = pd.DataFrame(
+        [r for r in reports if r["unique_ids"]], columns=[*EXTRACTION_COLUMNS]
+    )
+    write_tsv(extraction.rename(columns=EXTRACTION_COLUMNS), out_extraction)
+    categories = pd.DataFrame(
+        [{"molecule": m, "category": k, "share": v}
+         for m in ("rna", "protein") for k, v in stats[f"{m}_categories"].items()],
+        columns=["molecule", "category", "share"],
+    )  # fmt: skip
+    write_tsv(categories, out_categories)
     no_unknown = {"n_sequences_with_unknown_letters": 0}
     stats.update(
         dataset="rnainter",
         parser="rnainter",
-        n_rows_read=int(ingested["rows"]),
+        n_rows_read=n_rows,
         n_positive=stats["n_pairs"],
         n_negative=0,
         alphabet={"rna": dict(no_unknown), "protein": dict(no_unknown)},

@@ -58,16 +58,9 @@ MAPPED_COLUMNS = [
     "protein_id",
 ]
 
-# --------------------------------------------------------------------------------------------
-# Filtering steps: DuckDB SQL, one file per step (src/rnainteract/sources/sql/<step>.sql)
-#
-# Each step is one SELECT over the relation ``step_input`` that returns the columns passed on
-# plus ``reason`` (NULL: the row is kept; else why it is dropped) and, optionally, boolean
-# ``count_<name>`` columns summed into the step's record (``reoriented``). Steps given together
-# run as one chain of views (:func:`run_steps`), so no intermediate table is written; the SQL
-# sits in the package beside this runner (package data) because the library, not only the
-# workflow, runs it (tests, the benchmark, a user's notebook).
-
+# Each step: one SELECT over ``step_input`` returning the columns passed on, ``reason`` (NULL:
+# kept) and optionally boolean ``count_<name>`` columns summed into its record (``reoriented``).
+# The SQL is package data beside this runner: the library runs it, not only the workflow.
 SQL_DIR = Path(__file__).with_name("sql")
 #: Each step's parameters and defaults (the keyword arguments of a ``(name, params)`` step);
 #: they become DuckDB variables of the same name (``seed`` as ``cap_seed``).
@@ -273,10 +266,14 @@ def run_steps(
             query = f"SELECT reason, count(*){sums} FROM {view} GROUP BY reason"
             rows = con.execute(query).fetchall()
             rows_in = sum(r[1] for r in rows)
-            reasons = {r[0]: r[1] for r in rows if r[0] is not None}
-            counts.append(_result(name, rows_in, rows_in - sum(reasons.values()), reasons,
-                                  **{c.removeprefix("count_"): sum(r[2 + j] for r in rows)
-                                     for j, c in enumerate(extra)}))  # fmt: skip
+            reasons = sorted(((r[0], r[1]) for r in rows if r[0] is not None),
+                             key=lambda item: (-item[1], item[0]))  # fmt: skip
+            dropped = sum(n for _, n in reasons)
+            log.info("step %s: %d rows in, %d out (%s)", name, rows_in, rows_in - dropped, reasons)
+            counts.append({"step": name, "rows_in": rows_in, "rows_out": rows_in - dropped,
+                           "dropped": dropped, "reasons": dict(reasons),
+                           **{c.removeprefix("count_"): int(sum(r[2 + j] for r in rows))
+                              for j, c in enumerate(extra)}})  # fmt: skip
         with atomic_path(out) as tmp:
             con.execute(f"COPY ({previous}) TO '{_quoted(tmp)}' (FORMAT parquet, COMPRESSION zstd)")
     seconds = round(time.perf_counter() - start, 2)
@@ -285,19 +282,6 @@ def run_steps(
     if out_counts is not None:
         write_json(counts, out_counts)
     return counts
-
-
-def _result(step: str, rows_in: int, rows_out: int, reasons: Mapping[str, int], **extra) -> dict:
-    log.info("step %s: %d rows in, %d out (%s)", step, rows_in, rows_out, dict(reasons))
-    ordered = dict(sorted(reasons.items(), key=lambda item: (-item[1], item[0])))
-    return {
-        "step": step,
-        "rows_in": int(rows_in),
-        "rows_out": int(rows_out),
-        "dropped": int(rows_in - rows_out),
-        "reasons": ordered,
-        **{k: int(v) for k, v in extra.items()},
-    }
 
 
 def run_step(step: str, src, out, *, params: Mapping | None = None, **options) -> dict:
