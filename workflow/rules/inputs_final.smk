@@ -5,11 +5,7 @@ PREDICT = config.get("predict", {})
 
 def get_final_sequences(wildcards):
     """The sequences of a final model's dataset (of its base), copied into its folder."""
-    base = base_dataset(wildcards.dataset)
-    return {
-        "rna_fasta": f"results/sequences/{base}/rna.fasta",
-        "protein_fasta": f"results/sequences/{base}/proteins.fasta",
-    }
+    return cfg.sequence_files(config, wildcards.dataset)
 
 
 def get_final_view_inputs(wildcards):
@@ -59,10 +55,10 @@ def get_external_overlap_inputs(wildcards):
     spec = config["external"][wildcards.external]
     files = {}
     for role in ("train", "test"):
-        base = base_dataset(spec[role])
+        sequences = cfg.sequence_files(config, spec[role])
         files[f"{role}_pairs"] = f"results/datasets/{spec[role]}/pairs.parquet"
-        files[f"{role}_rna"] = f"results/sequences/{base}/rna.fasta"
-        files[f"{role}_proteins"] = f"results/sequences/{base}/proteins.fasta"
+        files[f"{role}_rna"] = sequences["rna_fasta"]
+        files[f"{role}_proteins"] = sequences["protein_fasta"]
     return files
 
 
@@ -78,11 +74,10 @@ def get_external_score_inputs(wildcards):
     }
     if wildcards.model in cfg.model_names(config, feature=True):
         return {**files, **cfg.model_inputs(config, wildcards.model, spec["test"])}
-    base = base_dataset(spec["test"])  # a view model embeds the test set's sequences itself
+    # a view model embeds the test set's sequences itself
     return {
         **files,
-        "rna_fasta": f"results/sequences/{base}/rna.fasta",
-        "protein_fasta": f"results/sequences/{base}/proteins.fasta",
+        **cfg.sequence_files(config, spec["test"]),
         **final_weights(wildcards.model),
     }
 

@@ -197,7 +197,7 @@ def _check_final(config: Mapping) -> None:
             _check(
                 only is None or spec["train"] in only,
                 f"external.{name}.models: model {model!r} is not trained on {spec['train']!r} "
-                f"(models.{model}.datasets: {config['models'][model].get('datasets')})",
+                f"(models.{model}.datasets: {only})",
             )
     for name, spec in config.get("predict", {}).get("queries", {}).items():
         for item in spec["models"]:

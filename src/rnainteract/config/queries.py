@@ -92,6 +92,16 @@ def base_dataset(config: Mapping, name: str) -> str:
     return config["datasets"][name].get("from", name)
 
 
+def sequence_files(config: Mapping, dataset: str) -> dict[str, str]:
+    """The FASTA files of a dataset's sequences (of its base): ``rna_fasta``,
+    ``protein_fasta``."""
+    base = base_dataset(config, dataset)
+    return {
+        "rna_fasta": f"results/sequences/{base}/rna.fasta",
+        "protein_fasta": f"results/sequences/{base}/proteins.fasta",
+    }
+
+
 def negatives_settings(config: Mapping, dataset: str) -> dict:
     """Negative method of a dataset and the sampler's seed, fallback and sampler (the dataset's
     ``sampler`` over ``negatives.sampler``; fixed for ``given``, so that a change of the seed
@@ -295,10 +305,7 @@ def model_inputs(config: Mapping, model: str, dataset: str) -> dict[str, str]:
             "rna_features": f"results/features/{base}/{rna_set}.parquet",
             "protein_features": f"results/features/{base}/{protein_set}.parquet",
         }
-    inputs = {
-        "rna_fasta": f"results/sequences/{base}/rna.fasta",
-        "protein_fasta": f"results/sequences/{base}/proteins.fasta",
-    }
+    inputs = sequence_files(config, dataset)
     for molecule, views in model_views(spec["kind"], spec.get("params", {})).items():
         for view in views:
             if is_embedding_view(view):

@@ -307,31 +307,46 @@ def load_pair_inputs(
         ValueError: a groups table that does not fit ``pairs`` (:func:`read_validation_groups`).
     """
     validation_groups = None if groups is None else read_validation_groups(groups, len(pairs))
-    out = {}
-    pretrained = []
-    for molecule, ids, fasta, views in (
-        ("rna", pairs.rna_id, rna_fasta, rna_views),
-        ("protein", pairs.protein_id, protein_fasta, protein_views),
-    ):
-        order = list(dict.fromkeys(ids))
-        records = read_fasta(fasta)
+    fastas = {"rna": rna_fasta, "protein": protein_fasta}
+    named = {"rna": rna_views, "protein": protein_views}
+    pretrained: list[bool] = []
+
+    def build(molecule: str, order: list[str]) -> tuple[dict, list[str]]:
+        records = read_fasta(fastas[molecule])
         missing = [i for i in order if i not in records]
         if missing:
-            raise KeyError(f"{fasta}: no sequence for {len(missing)} id(s), e.g. {missing[:3]}")
+            raise KeyError(
+                f"{fastas[molecule]}: no sequence for {len(missing)} id(s), e.g. {missing[:3]}"
+            )
         sequences = [records[i] for i in order]
-        loaded, flags = read_views(views, order, sequences)
-        pretrained += flags
+        loaded, flags = read_views(named[molecule], order, sequences)
+        pretrained.extend(flags)
+        return loaded, sequences
+
+    inputs = assemble_pair_inputs(pairs, build, validation_groups=validation_groups)
+    inputs.pretrained = all(pretrained) if pretrained else None
+    return inputs
+
+
+def assemble_pair_inputs(pairs: pd.DataFrame, build, **fields) -> PairInputs:
+    """:class:`PairInputs` of ``pairs`` (``rna_id``, ``protein_id``): per molecule, its ids in
+    order of first appearance are the rows of its views, ``build(molecule, ids)`` returns
+    ``(views, sequences)`` for those rows, and every pair points at its two rows. ``fields``:
+    the other :class:`PairInputs` attributes (``pretrained``, ``validation_groups``)."""
+    parts = {}
+    for molecule, ids in (("rna", pairs.rna_id), ("protein", pairs.protein_id)):
+        order = list(dict.fromkeys(ids))
+        views, sequences = build(molecule, order)
         row = {key: i for i, key in enumerate(order)}
-        out[molecule] = (np.array([row[i] for i in ids], dtype=np.int64), loaded, sequences)
+        parts[molecule] = (np.array([row[i] for i in ids], dtype=np.int64), views, sequences)
     return PairInputs(
-        rna_row=out["rna"][0],
-        protein_row=out["protein"][0],
-        rna=out["rna"][1],
-        protein=out["protein"][1],
-        rna_sequences=out["rna"][2],
-        protein_sequences=out["protein"][2],
-        pretrained=all(pretrained) if pretrained else None,
-        validation_groups=validation_groups,
+        rna_row=parts["rna"][0],
+        protein_row=parts["protein"][0],
+        rna=parts["rna"][1],
+        protein=parts["protein"][1],
+        rna_sequences=parts["rna"][2],
+        protein_sequences=parts["protein"][2],
+        **fields,
     )
 
 

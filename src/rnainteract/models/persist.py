@@ -26,23 +26,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from rnainteract.io.files import atomic_path
-from rnainteract.models.registry import build_model
+from rnainteract.io.files import atomic_path, write_json
+from rnainteract.models.registry import MODEL_VIEWS, build_model
 
+#: How a view model (``fitted_state()`` / ``load_fitted_state()``) is stored.
+VIEW_FORMAT = "torch-state-dict+skops+json"
 #: How each model kind is stored (kinds not named here cannot be saved).
 FORMATS = {
     "rpiseq_rf": "skops",
     "rpiseq_svm": "skops",
     "xrpi": "xgboost-json",
     "ipminer": "torch-state-dict+skops",
-    **{
-        kind: "torch-state-dict+skops+json"
-        for kind in (
-            "rpiembeddor", "multimodal_mlp", "esm2_amps", "esm2_amp_cse", "esm2_dpm", "ae_rf",
-        )
-    },
-}  # fmt: skip
-VIEW_FORMAT = "torch-state-dict+skops+json"
+    **dict.fromkeys(MODEL_VIEWS, VIEW_FORMAT),
+}
 #: The only non-builtin types a skops file may hold beyond skops' own default-trusted ones
 #: (scikit-learn's estimators and numpy arrays): a tree's internal structure.
 SKOPS_TRUSTED = frozenset({"sklearn.tree._tree.Tree"})
@@ -123,23 +119,20 @@ def save_model(model, kind: str, folder: str | os.PathLike) -> list[str]:
 
 
 def _save_view_model(model, folder: Path) -> list[str]:
-    import json
-
     import torch
 
     state = model.fitted_state()
     files = ["weights.pt", "state.json"]
     with atomic_path(folder / "weights.pt") as tmp:
         torch.save(state["torch"], tmp)
-    with atomic_path(folder / "state.json") as tmp:
-        Path(tmp).write_text(json.dumps(state["meta"], indent=1, sort_keys=True) + "\n")
+    write_json(state["meta"], folder / "state.json")
     if state["sklearn"]:
         _dump_skops(state["sklearn"], folder / "model.skops")
         files.append("model.skops")
     return files
 
 
-def _load_view_model(folder: Path, kind: str, params: dict, *, seed: int, inputs):
+def _load_view_model(folder: Path, kind: str, params: dict, *, seed: int):
     import json
 
     import numpy as np
@@ -147,9 +140,8 @@ def _load_view_model(folder: Path, kind: str, params: dict, *, seed: int, inputs
 
     from rnainteract.models.inputs import PairInputs
 
-    if inputs is None:  # no molecules yet: the caller sets estimator.inputs before scoring
-        empty = np.zeros(0, dtype=np.int64)
-        inputs = PairInputs(rna_row=empty, protein_row=empty, rna={}, protein={})
+    empty = np.zeros(0, dtype=np.int64)  # no molecules yet: set estimator.inputs to score
+    inputs = PairInputs(rna_row=empty, protein_row=empty, rna={}, protein={})
     model = build_model(kind, params, seed=seed, inputs=inputs)
     skops_file = folder / "model.skops"
     state = {
@@ -168,12 +160,11 @@ def _load_view_model(folder: Path, kind: str, params: dict, *, seed: int, inputs
         ) from err
 
 
-def load_model(folder: str | os.PathLike, kind: str, params: dict, *, seed: int, inputs=None):
+def load_model(folder: str | os.PathLike, kind: str, params: dict, *, seed: int):
     """Read back a model written by :func:`save_model` (``params`` and ``seed`` as it was
     built with; they rebuild IPMiner's and the view models' modules), set to one thread
-    (``n_jobs=1``). A view model gets ``inputs`` (a
-    :class:`~rnainteract.models.inputs.PairInputs`; ``None``: none yet, set
-    ``model.inputs`` before scoring).
+    (``n_jobs=1``). A view model comes without molecules: set its ``inputs`` (a
+    :class:`~rnainteract.models.inputs.PairInputs`) before scoring.
 
     Raises:
         ValueError: ``kind`` has no safe format.
@@ -190,7 +181,7 @@ def load_model(folder: str | os.PathLike, kind: str, params: dict, *, seed: int,
         model = build_model(kind, params, seed=seed)
         model.load_model(str(folder / "model.json"))
     elif fmt == VIEW_FORMAT:
-        return _load_view_model(folder, kind, params, seed=seed, inputs=inputs)
+        return _load_view_model(folder, kind, params, seed=seed)
     else:
         model = _load_ipminer(folder, params, seed=seed)
     _one_thread([model, *[f for forests in getattr(model, "forests_", []) for f in forests]])

@@ -32,7 +32,12 @@ import pyarrow.parquet as pq
 from rnainteract.features.kmers import TABULAR_SET
 from rnainteract.io.fasta import write_fasta
 from rnainteract.models.crossval import score_and_decision
-from rnainteract.models.inputs import PairInputs, load_pair_inputs, read_embedding_views
+from rnainteract.models.inputs import (
+    PairInputs,
+    assemble_pair_inputs,
+    load_pair_inputs,
+    read_embedding_views,
+)
 from rnainteract.models.registry import build_model, is_embedding_view
 from rnainteract.tasks.final import save_final
 from rnainteract.tasks.rpi import read_tuned
@@ -309,37 +314,22 @@ def query_pair_inputs(
         KeyError: a pair names a molecule without a sequence (naming the ids).
     """
     weights = dict(weights or {})
-    built = {}
-    for molecule, ids, sequences in (
-        ("rna", pairs.rna_id, rna),
-        ("protein", pairs.protein_id, proteins),
-    ):
-        order = list(dict.fromkeys(ids))
-        missing = [i for i in order if i not in sequences]
+    given = {"rna": rna, "protein": proteins}
+
+    def build(molecule: str, order: list[str]) -> tuple[dict, list[str]]:
+        missing = [i for i in order if i not in given[molecule]]
         if missing:
             raise KeyError(
                 f"{len(missing)} {molecule} id(s) without a sequence, e.g. {missing[:3]}"
             )
-        selected = {i: sequences[i] for i in order}
+        selected = {i: given[molecule][i] for i in order}
         views = molecule_views(
             record, molecule, selected, weights=weights.get(molecule), cache_dir=cache_dir,
             threads=threads,
         )  # fmt: skip
-        row = {key: i for i, key in enumerate(order)}
-        built[molecule] = (
-            np.array([row[i] for i in ids], np.int64),
-            views,
-            list(selected.values()),
-        )
-    return PairInputs(
-        rna_row=built["rna"][0],
-        protein_row=built["protein"][0],
-        rna=built["rna"][1],
-        protein=built["protein"][1],
-        rna_sequences=built["rna"][2],
-        protein_sequences=built["protein"][2],
-        pretrained=record.get("pretrained"),
-    )
+        return views, list(selected.values())
+
+    return assemble_pair_inputs(pairs, build, pretrained=record.get("pretrained"))
 
 
 def score_inputs(

@@ -177,7 +177,7 @@ def predict(
     proteins, protein_report = read_query_sequences(protein_fasta, "protein")
     table = query_pairs(rna, proteins, pairs, max_pairs=max_pairs)
     if model.record.get("pretrained") is False:
-        _warn(model)
+        _warn()
     score, decision = model.score_pairs(
         rna, proteins, table, chunk_pairs=chunk_pairs, threads=threads, weights=weights,
         embedding_cache=embedding_cache,
@@ -269,6 +269,6 @@ RANDOM_INIT_WARNING = (
 )
 
 
-def _warn(model) -> None:
+def _warn() -> None:
     """The random-init warning on stderr (the table's header repeats it)."""
     print(RANDOM_INIT_WARNING, file=sys.stderr)

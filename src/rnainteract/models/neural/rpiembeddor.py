@@ -394,7 +394,7 @@ class RPIembeddorClassifier(ClassifierMixin, BaseEstimator):
         model = self._network(
             weights["rna_projection.weight"].shape[1], weights["protein_projection.weight"].shape[1]
         )
-        model.load_state_dict(state["torch"]["model"])
+        model.load_state_dict(weights)
         self.module_ = _TokenTables(model.eval(), [], [])
         self.tables_of_ = None
         self.classes_ = np.array([0, 1])
