@@ -93,7 +93,7 @@ def test_real_rna_rna_rows_parse_and_are_not_rna_protein(shared_data, tmp_path):
     assert table.strong.isna().all() and set(table.weak) >= {"PARIS"}
     counts = S.run_step("rna_protein", tmp_path / "rr.parquet", tmp_path / "out.parquet")
     assert counts["rows_out"] == 0 and counts["reasons"] == {"no protein interactor": 26}
-    assert pq.read_schema(tmp_path / "out.parquet").names == A.PAIR_ROW_COLUMNS
+    assert pq.read_schema(tmp_path / "out.parquet").names == [*A.PAIR_ROW_COLUMNS, "reoriented"]
 
 
 def test_tar_gz_is_streamed_like_the_plain_table(shared_data, tmp_path):
@@ -219,9 +219,10 @@ def test_each_row_step_counts_what_it_drops(raw_table, tmp_path):
     assert (s1["rows_in"], s1["rows_out"], s1["reoriented"]) == (10, 9, 1)
     assert s1["reasons"] == {"protein-protein": 1}
     t1 = pd.read_parquet(tmp_path / "s1.parquet").set_index("row")
-    assert list(t1.columns) == A.PAIR_ROW_COLUMNS[1:]
+    assert list(t1.columns) == [*A.PAIR_ROW_COLUMNS[1:], "reoriented"]
     swapped = t1.loc[1]  # RP2: its RNA was listed second
     assert (swapped.rna_category, swapped.protein_category) == ("snoRNA", "TF")
+    assert t1.reoriented.tolist() == [i == 1 for i in t1.index]
     assert (swapped.rna_raw_id, swapped.protein_raw_id) == ("Ensembl:ENSG0001", "NCBI:22")
     s2 = S.run_step("categories", tmp_path / "s1.parquet", tmp_path / "s2.parquet")
     assert s2["reasons"] == {"rna category mRNA": 1, "rna category missing": 1}
@@ -239,10 +240,10 @@ def test_each_row_step_counts_what_it_drops(raw_table, tmp_path):
     }
     mapped = pd.read_parquet(tmp_path / "s4.parquet")
     assert list(mapped.columns) == S.MAPPED_COLUMNS
-    assert sorted(zip(mapped.rna_id, mapped.protein_id, strict=True)) == [
-        ("ensembl:ENSG0001", "ncbi:22"),
-        ("ncbi:11", "uniprot:P12345"),
-        ("ncbi:11", "uniprot:P12345"),  # RP10's " 11 " is trimmed: a duplicate pair
+    assert sorted(zip(mapped.rna_id, mapped.protein_id, mapped.reoriented, strict=True)) == [
+        ("ensembl:ENSG0001", "ncbi:22", True),  # RP2, listed protein first
+        ("ncbi:11", "uniprot:P12345", False),
+        ("ncbi:11", "uniprot:P12345", False),  # RP10's " 11 " is trimmed: a duplicate pair
     ]
 
 
@@ -289,8 +290,7 @@ def test_vectorized_prefix_mapping_matches_the_reference(tmp_path):
                "Ensembl:ENSG2\u2028"]  # fmt: skip
     n = len(raw_ids)
     table = pa.table({
-        "row": pa.array(range(n), pa.int64()), "rna_category": ["lncRNA"] * n,
-        "protein_category": ["RBP"] * n, "score": [0.5] * n,
+        "row": pa.array(range(n), pa.int64()), "reoriented": [False] * n, "score": [0.5] * n,
         "rna_raw_id": pa.array(raw_ids, pa.string()), "protein_raw_id": ["UniProt:Q1"] * n,
     })  # fmt: skip
     pq.write_table(table, tmp_path / "in.parquet")
@@ -313,10 +313,11 @@ def test_vectorized_prefix_mapping_matches_the_reference(tmp_path):
 
 
 def mapped_table(path, pairs, scores=None):
-    """A step_map_ids-shaped table of (rna_id, protein_id) pairs, rows numbered in order."""
+    """A map_ids-shaped table of (rna_id, protein_id) pairs, rows numbered in order, with the
+    Arrow engine's categories and databases too (the SQL steps carry extra columns along)."""
     n = len(pairs)
     pq.write_table(pa.table({
-        "row": pa.array(range(n), pa.int64()),
+        "row": pa.array(range(n), pa.int64()), "reoriented": [False] * n,
         "rna_category": ["lncRNA"] * n, "protein_category": ["RBP"] * n,
         "score": pa.array(scores if scores is not None else [0.5] * n, pa.float64()),
         "rna_database": [p[0].split(":")[0] for p in pairs], "rna_id": [p[0] for p in pairs],
@@ -492,6 +493,13 @@ def test_pairs_contract_symbols_from_the_raw_table(raw_table, tmp_path):
             tmp_path / "m.parquet", [paths["r1"]], [paths["p1"], paths["p2"]], raw=raw,
             out_pairs=out["pairs"], out_rna=out["rna"], out_proteins=out["proteins"],
         )  # fmt: skip
+    old = pd.read_parquet(tmp_path / "m.parquet").drop(columns="reoriented")
+    old.to_parquet(tmp_path / "old.parquet")  # a stage file of an earlier version
+    with pytest.raises(ValueError, match=r"old.parquet: no column\(s\) \['reoriented'\]"):
+        R.write_rnainter_pairs(
+            tmp_path / "old.parquet", [paths["r1"]], [paths["p1"]], raw=raw,
+            out_pairs=out["pairs"], out_rna=out["rna"], out_proteins=out["proteins"],
+        )  # fmt: skip
 
 
 def test_fetch_database_from_the_real_mirbase_file(shared_data, tmp_path):
@@ -547,11 +555,14 @@ def same_in_both_engines(
 ) -> list[dict]:
     """Run the workflow's passes (rows, sequences + length, dedupe, cap) over ``raw`` with the
     SQL steps and the Arrow engine; assert after each pass the same counts and the same rows
-    (every column). The sequence tables are made up from the mapped ids: random lengths
-    around the limits and, with ``spoil``, every 11th id missing and every 7th with invalid
-    letters (without it, every length is within the limits). Returns the SQL steps' records."""
+    (row, ids, score, and the Arrow engine's categories against the raw row's categories in the
+    SQL passes' orientation). The sequence tables are made up from the mapped ids: random
+    lengths around the limits and, with ``spoil``, every 11th id missing and every 7th with
+    invalid letters (without it, every length is within the limits). Returns the SQL steps'
+    records."""
     rows_pass = [("rna_protein", {}), ("categories", {}), ("species", {"species": species}),
                  ("map_ids", {})]  # fmt: skip
+    categories = pd.read_parquet(raw, columns=["Category1", "Category2"])  # by row number
     records = S.run_steps(rows_pass, raw, tmp_path / "sql_0.parquet")
     arrow = A.run_steps(rows_pass, raw, tmp_path / "arrow_0.parquet")
     tables = {"rna": [], "protein": []}
@@ -586,11 +597,14 @@ def same_in_both_engines(
         for mine, theirs in zip(sql, arrow, strict=True):
             keys = ("step", "rows_in", "rows_out", "reasons", "reoriented")
             assert {k: mine.get(k) for k in keys} == {k: theirs.get(k) for k in keys}
-        a, b = (
-            pd.read_parquet(tmp_path / f"{e}_{i}.parquet", columns=S.MAPPED_COLUMNS)
-            .sort_values("row").reset_index(drop=True).astype(object)
-            for e in ("sql", "arrow")
-        )  # fmt: skip
+        columns = ["row", "rna_category", "protein_category", "score", "rna_id", "protein_id"]
+        a = pd.read_parquet(tmp_path / f"sql_{i}.parquet", columns=S.MAPPED_COLUMNS)
+        # the SQL passes carry `reoriented`, not the categories: those come from the raw row
+        first, second = (categories.loc[a.row, c].to_numpy() for c in ("Category1", "Category2"))
+        a["rna_category"] = np.where(a.reoriented, second, first)
+        a["protein_category"] = np.where(a.reoriented, first, second)
+        b = pd.read_parquet(tmp_path / f"arrow_{i}.parquet", columns=columns)
+        a, b = (t[columns].sort_values("row").reset_index(drop=True).astype(object) for t in (a, b))
         pd.testing.assert_frame_equal(a, b)
     return records
 
@@ -641,12 +655,9 @@ def test_a_small_memory_limit_still_finishes_by_spilling(tmp_path):
     n = 1_500_000
     rng = np.random.default_rng(0)
     pq.write_table(pa.table({
-        "row": pa.array(np.arange(n), pa.int64()),
-        "rna_category": ["lncRNA"] * n, "protein_category": ["RBP"] * n,
+        "row": pa.array(np.arange(n), pa.int64()), "reoriented": [False] * n,
         "score": pa.array(np.round(rng.random(n), 2)),
-        "rna_database": ["ncbi"] * n,
         "rna_id": pa.array([f"ncbi:{i}" for i in rng.integers(0, 400_000, n)]),
-        "protein_database": ["uniprot"] * n,
         "protein_id": pa.array([f"uniprot:P{i:06d}" for i in rng.integers(0, 300_000, n)]),
     }), tmp_path / "m.parquet")  # fmt: skip
     free = S.run_step("dedupe", tmp_path / "m.parquet", tmp_path / "free.parquet", threads=1)

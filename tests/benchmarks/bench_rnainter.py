@@ -247,13 +247,18 @@ def _run_engine(engine: str, steps, src, out, threads: int, memory_limit: str, t
     )
 
 
-def _same_rows(a: Path, b: Path) -> bool:
-    """Both files hold the same rows (compared on every column, order ignored)."""
+def _same_rows(arrow: Path, duckdb_out: Path, raw: Path) -> bool:
+    """Both files hold the same rows (row, categories, score, ids; order ignored). The DuckDB
+    passes carry ``reoriented`` instead of the categories: those come from the raw row."""
     import duckdb
 
     query = "SELECT count(*) FROM (({q} EXCEPT ALL {r}) UNION ALL ({r} EXCEPT ALL {q}))"
-    columns = "row, rna_category, protein_category, score, rna_id, protein_id"
-    q, r = (f"SELECT {columns} FROM read_parquet('{p}')" for p in (a, b))
+    q = f"SELECT row, rna_category, protein_category, score, rna_id, protein_id FROM '{arrow}'"
+    r = (
+        "SELECT row, if(reoriented, Category2, Category1), if(reoriented, Category1, Category2), "
+        f"score, rna_id, protein_id FROM '{duckdb_out}' JOIN (SELECT file_row_number AS row, "
+        f"Category1, Category2 FROM read_parquet('{raw}', file_row_number = true)) USING (row)"
+    )
     with duckdb.connect() as con:
         return con.execute(query.format(q=q, r=r)).fetchone()[0] == 0
 
@@ -299,7 +304,7 @@ def run(n_rows: int, workdir: Path, *, seed: int = 0, engines=("arrow", "duckdb"
         if len(engines) == 2:
             a, b = (rows[e][-len(steps) :] for e in engines)
             same_counts = [(x[1], x[2], x[5]) for x in a] == [(y[1], y[2], y[5]) for y in b]
-            same = same_counts and _same_rows(*outs.values())
+            same = same_counts and _same_rows(outs["arrow"], outs["duckdb"], raw)
             print(f"   pass {i + 1}: both engines keep the same rows and counts: {same}")
             if not same:
                 raise SystemExit(f"pass {i + 1}: the engines differ ({outs})")

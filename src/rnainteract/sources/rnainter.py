@@ -33,7 +33,13 @@ import pyarrow.parquet as pq
 from rnainteract.io.fasta import write_fasta
 from rnainteract.io.files import atomic_path, write_json, write_parquet, write_tsv
 from rnainteract.io.sequences import length_stats
-from rnainteract.sources.rnainter_sql import SQL_DIR, connect, table_view, unique_ids
+from rnainteract.sources.rnainter_sql import (
+    MAPPED_COLUMNS,
+    SQL_DIR,
+    connect,
+    table_view,
+    unique_ids,
+)
 
 log = logging.getLogger(__name__)
 
@@ -360,9 +366,13 @@ def write_rnainter_pairs(
         (Table 6).
 
     Raises:
-        ValueError: a row of ``src`` is not in ``raw``; a pair's RNA or protein has no sequence
+        ValueError: ``src`` lacks a column of :data:`MAPPED_COLUMNS` (a stage file of an older
+        version); a row of ``src`` is not in ``raw``; a pair's RNA or protein has no sequence
         in the tables.
     """
+    missing = [c for c in MAPPED_COLUMNS if c not in pq.read_schema(src).names]
+    if missing:  # a stage file of an older rnainteract
+        raise ValueError(f"{src}: no column(s) {missing}; delete results/rnainter/steps/, rerun")
     with contextlib.closing(connect()) as con:
         table_view(con, src, name="pairs")
         table_view(con, raw, name="raw")

@@ -1,7 +1,9 @@
 -- Step map_ids (App. B.2, Table 4): each Raw_ID "PREFIX:accession" names the database to ask
--- for the sequence; the pair table's ids are "<database>:<accession>". Raw ids and species are
--- not carried further. Reasons (macros.sql, raw_id_reason): no prefix, unknown prefix, a
--- database not used for the molecule, an accession with a comma or a space.
+-- for the sequence; the pair table's ids are "<database>:<accession>" (the database is the
+-- part before the first colon). Categories, species and raw ids are not carried further: the
+-- categories and symbols are looked up by "row" and `reoriented` at the end (pairs.sql).
+-- Reasons (macros.sql, raw_id_reason): no prefix, unknown prefix, a database not used for the
+-- molecule, an accession with a comma or a space.
 -- Variables: prefixes MAP(VARCHAR, VARCHAR) (lower-case prefix -> database),
 -- rna_databases VARCHAR[], protein_databases VARCHAR[].
 WITH parsed AS (
@@ -15,12 +17,9 @@ WITH parsed AS (
 )
 SELECT
     "row",
-    rna_category,
-    protein_category,
+    reoriented,
     score,
-    rna_database,
     rna_database || ':' || rna_accession AS rna_id,
-    protein_database,
     protein_database || ':' || protein_accession AS protein_id,
     coalesce(
         raw_id_reason(rna_raw_id, rna_accession, rna_database, 'rna',

@@ -1,6 +1,6 @@
 -- Step rna_protein (RNAInterAct App. B.4: "TF, RBP and general proteins"): keep rows with one
 -- RNA and one protein interactor, oriented RNA first. RNAInter's RP table lists the RNA as
--- interactor 1; a row that lists the protein first is swapped (counted as `reoriented`).
+-- interactor 1; a row that lists the protein first is swapped (`reoriented`, also counted).
 -- Input: the ingested table (RNAINTER_COLUMNS) and its 0-based row number "row"; only what the
 -- later steps need is carried (the symbols and RNAInter ids are looked up by "row" at the end).
 -- Variables: protein_categories VARCHAR[].
@@ -21,6 +21,7 @@ SELECT
     if(swap, Raw_ID2, Raw_ID1) AS rna_raw_id,
     if(swap, Raw_ID1, Raw_ID2) AS protein_raw_id,
     score,
+    swap AS reoriented,
     swap AS count_reoriented,
     CASE
         WHEN p1 AND p2 THEN 'protein-protein'

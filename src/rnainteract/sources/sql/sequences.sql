@@ -10,10 +10,10 @@ SELECT
     protein.length AS protein_length,
     CASE
         WHEN rna.status IS DISTINCT FROM 'ok'
-            THEN concat_ws(' ', 'rna', coalesce(pairs.rna_database, ''),
+            THEN concat_ws(' ', 'rna', split_part(pairs.rna_id, ':', 1),
                            coalesce(rna.status, 'not fetched'))
         WHEN protein.status IS DISTINCT FROM 'ok'
-            THEN concat_ws(' ', 'protein', coalesce(pairs.protein_database, ''),
+            THEN concat_ws(' ', 'protein', split_part(pairs.protein_id, ':', 1),
                            coalesce(protein.status, 'not fetched'))
     END AS reason
 FROM step_input AS pairs
