@@ -187,9 +187,19 @@ def run_dir(tmp_path):
                     "seconds": 0.0}],
     }  # fmt: skip
     steps.mkdir(parents=True)
+    raw = pd.DataFrame(
+        {
+            "RNAInterID": [f"RP{i}" for i in range(10)],
+            "Category1": ["lncRNA", "RBP"] * 5,
+            "Category2": ["RBP", "snoRNA"] * 5,
+        }
+    )
+    _parquet(r / "rnainter/raw.parquet", raw)  # the ingested table (3 of its 13 columns)
     for stage, records in counts.items():
         (steps / f"{stage}.counts.json").write_text(json.dumps(records, indent=2))
         rows = pairs.iloc[: records[-1]["rows_out"]][["rna_id", "protein_id"]]
+        rows.insert(0, "row", np.arange(len(rows), dtype=np.int64) + 2)  # rows 2..7 of raw
+        rows.insert(1, "reoriented", rows.row % 2 == 1)  # as raw's RBP-first rows
         _parquet(steps / f"{stage}.parquet", rows.assign(score=0.5))
     return root
 
@@ -204,6 +214,7 @@ def tables_of(root, rnainter: bool = True) -> dict[str, list[str]]:
                 out[name].append(rel)
     out["splits"] = [f for f in out["splits"] if not f.endswith(".identity.parquet")]
     stages = ("mapped", "capped") if rnainter else ()
+    out["rnainter_raw"] = ["results/rnainter/raw.parquet"] if rnainter else []
     out["rnainter_rows"] = [f"results/rnainter/steps/{s}.parquet" for s in stages]
     out["rnainter_steps"] = [f"results/rnainter/steps/{s}.counts.json" for s in stages]
     return out
@@ -236,8 +247,8 @@ def test_every_view_opens_from_the_workflow_directory(built):
     assert rows == {
         "pairs": 8, "dataset_pairs": 8, "rna_families": 4, "rfam_hits": 2, "protein_clans": 2,
         "pfam_hits": 1, "splits": 16, "split_identity": 2, "predictions": 16, "datasets": 1,
-        "metrics": 2, "embeddings": 1, "embedding_sequences": 3, "rnainter_rows": 6 + 6,
-        "rnainter_steps": 3, "rnainter_step_reasons": 3,
+        "metrics": 2, "embeddings": 1, "embedding_sequences": 3, "rnainter_raw": 10,
+        "rnainter_rows": 6 + 6, "rnainter_steps": 3, "rnainter_step_reasons": 3,
     }  # fmt: skip
     catalog = con.execute("SELECT name, present, n_files, pattern FROM catalog").fetchall()
     assert [row[0] for row in catalog] == CATALOG_VIEWS
@@ -303,6 +314,19 @@ def test_keys_and_metadata_come_from_the_paths_and_files(built):
     assert metrics == [("m1", 0.5), ("m2", 1.0)]
 
 
+def test_rnainter_rows_join_the_ingested_table_by_row(built):
+    """The stage files carry the row number and orientation; categories come from the raw row."""
+    _, con = built
+    per_stage = con.execute(
+        "SELECT stage, if(reoriented, Category2, Category1) AS rna_category, count(*), "
+        "min(RNAInterID) FROM rnainter_rows JOIN rnainter_raw USING (row) GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    assert per_stage == [
+        ("capped", "lncRNA", 3, "RP2"), ("capped", "snoRNA", 3, "RP3"),
+        ("mapped", "lncRNA", 3, "RP2"), ("mapped", "snoRNA", 3, "RP3"),
+    ]  # fmt: skip
+
+
 def test_rnainter_steps_keep_their_order_and_reasons(built):
     _, con = built
     steps = con.execute(
@@ -333,9 +357,13 @@ def test_a_table_without_files_gets_no_view(run_dir, monkeypatch):
     assert not any(v.startswith("rnainter") for v in views)
     with duckdb.connect(CATALOG, read_only=True) as con:
         absent = con.execute("SELECT name FROM catalog WHERE NOT present").fetchall()
-        assert {"rnainter_rows", "rnainter_steps", "rnainter_step_reasons", "confusion"} <= {
-            name for (name,) in absent
-        }
+        assert {
+            "rnainter_raw",
+            "rnainter_rows",
+            "rnainter_steps",
+            "rnainter_step_reasons",
+            "confusion",
+        } <= {name for (name,) in absent}
         with pytest.raises(duckdb.CatalogException, match="rnainter_steps"):
             con.execute("SELECT * FROM rnainter_steps")
 
@@ -455,7 +483,7 @@ def test_the_catalog_reads_what_the_run_writes(default):
         "results/embeddings/rnafm/rna.parquet",
         "results/embeddings/biobert/rna.parquet",
     ]
-    assert not {"rnainter_rows", "rnainter_steps", "ppi_metrics"} & set(inputs)
+    assert not {"rnainter_raw", "rnainter_rows", "rnainter_steps", "ppi_metrics"} & set(inputs)
     for name, files in inputs.items():
         for path in files:
             assert re.search(TABLES[name].regex, path), (name, path)
@@ -464,6 +492,7 @@ def test_the_catalog_reads_what_the_run_writes(default):
     assert inputs["rnainter_steps"] == [
         f"results/rnainter/steps/{s}.counts.json" for s in cfg.RNAINTER_STAGES
     ]
+    assert inputs["rnainter_raw"] == ["results/rnainter/raw.parquet"]
     assert "results/pairs/rnainter.parquet" in inputs["pairs"]
     assert "ppi_metrics" in inputs and "multilabel_metrics" not in inputs
     assert not any("miraw" in p or "aura" in p for p in inputs["predictions"])

@@ -485,7 +485,11 @@ def test_pairs_contract_symbols_from_the_raw_table(raw_table, tmp_path):
     by_rna = pairs.set_index("rna_id")
     assert by_rna.loc["ensembl:ENSG0001", ["interaction_id", "rna_symbol", "protein_symbol"]
                       ].tolist() == ["RP2", "r2", "p2"]  # fmt: skip
-    assert by_rna.loc["ncbi:11", "rna_category"] == "lncRNA"
+    assert by_rna.loc["ncbi:11", ["rna_category", "protein_category"]].tolist() == ["lncRNA", "RBP"]
+    assert by_rna.loc["ensembl:ENSG0001", ["rna_category", "protein_category"]].tolist() == [
+        "snoRNA",
+        "TF",
+    ]  # RP2, listed protein first
     assert read_fasta(out["rna"]) == {"ensembl:ENSG0001": "GGGA", "ncbi:11": "ACGU"}
     assert stats["n_pairs"] == 2 and stats["protein_categories"] == {"RBP": 0.5, "TF": 0.5}
     with pytest.raises(ValueError, match="without a sequence"):

@@ -286,13 +286,25 @@ TABLES: dict[str, Table] = {
             ),
         ),
     ),
+    "rnainter_raw": Table(
+        "results/rnainter/raw.parquet",
+        (
+            View(
+                "rnainter_raw",
+                "the ingested RNAInter table (its 13 columns) with the 0-based row number that "
+                "rnainter_rows refer to",
+                'SELECT {keys}file_row_number AS "row", * EXCLUDE (filename, file_row_number) '
+                f"FROM {_parquet('file_row_number = true')}",
+            ),
+        ),
+    ),
     "rnainter_rows": Table(
         "results/rnainter/steps/{stage}.parquet",
         (
             _plain(
                 "rnainter_rows",
                 "RNAInter rows left after each stage of the filtering (mapped, sequenced, "
-                "deduped, capped)",
+                "deduped, capped); categories and symbols: join rnainter_raw by row",
                 _parquet(),
             ),
         ),

@@ -392,6 +392,7 @@ def catalog_inputs(config: Mapping) -> dict[str, list[str]]:
         **{name: [f"results/summary/{name}.tsv"] for name in summaries},
         "external_predictions": list(external_score_files(config).values()),
         "embeddings": embedding_files(config),
+        "rnainter_raw": ["results/rnainter/raw.parquet"] if stages else [],
         "rnainter_rows": [f"results/rnainter/steps/{s}.parquet" for s in stages],
         "rnainter_steps": [f"results/rnainter/steps/{s}.counts.json" for s in stages],
     }

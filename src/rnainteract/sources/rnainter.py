@@ -357,9 +357,10 @@ def write_rnainter_pairs(
     """Write the canonical pair table (positives, label 1) and the FASTA of the sequences used.
 
     ``results/pairs/rnainter.parquet`` gets ``rna_id``, ``protein_id``, ``label`` (int8 1),
-    ``source``, ``rna_category``, ``protein_category`` (used by the RNAInterAct negative sampler),
-    ``score`` and, from the ingested table ``raw`` (by row), ``interaction_id`` (RNAInterID),
-    ``rna_symbol`` and ``protein_symbol``; ids are ``<database>:<accession>``.
+    ``source``, ``score`` and, from the ingested table ``raw`` (by row, in the row's
+    ``reoriented`` orientation), ``rna_category``, ``protein_category`` (used by the RNAInterAct
+    negative sampler), ``interaction_id`` (RNAInterID), ``rna_symbol`` and ``protein_symbol``;
+    ids are ``<database>:<accession>``.
 
     Returns:
         stats: ``n_pairs``, ``n_rna``, ``n_proteins``, length statistics and the category shares

@@ -2,7 +2,8 @@
 -- RNA and one protein interactor, oriented RNA first. RNAInter's RP table lists the RNA as
 -- interactor 1; a row that lists the protein first is swapped (`reoriented`, also counted).
 -- Input: the ingested table (RNAINTER_COLUMNS) and its 0-based row number "row"; only what the
--- later steps need is carried (the symbols and RNAInter ids are looked up by "row" at the end).
+-- later steps need is carried (categories, symbols and RNAInter ids are looked up by "row" at
+-- the end).
 -- Variables: protein_categories VARCHAR[].
 WITH flagged AS (
     SELECT
