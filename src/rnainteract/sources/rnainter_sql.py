@@ -117,7 +117,7 @@ def connect(
 
     con = duckdb.connect()
     con.execute(f"SET threads = {int(threads)}")
-    con.execute("SET enable_progress_bar = false")  # it would print bars into the rule's log
+    con.execute("SET enable_progress_bar = false")  # it would print bars into the rule's output
     if memory_limit is not None:
         con.execute("SET memory_limit = ?", [str(memory_limit)])
     if temp_directory is not None:
@@ -291,15 +291,13 @@ def run_step(step: str, src, out, *, params: Mapping | None = None, **options) -
 def unique_ids(src: str | os.PathLike) -> dict[tuple[str, str], list[str]]:
     """The distinct accessions to fetch per (molecule, database), sorted, from a mapped table
     (the map_ids step's output; ids are ``<database>:<accession>``)."""
-    import duckdb
-
     path = _quoted(src)
     query = " UNION ".join(
         f"SELECT DISTINCT '{m}', {m}_id FROM read_parquet('{path}') WHERE {m}_id IS NOT NULL"
         for m in ("rna", "protein")
     )
     out: dict[tuple[str, str], list[str]] = {}
-    with duckdb.connect() as con:
+    with contextlib.closing(connect(threads=os.cpu_count() or 1)) as con:  # DuckDB's default
         rows = con.execute(query).fetchall()
     for molecule, key in sorted(rows):
         database, accession = key.split(":", 1)
