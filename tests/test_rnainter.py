@@ -567,7 +567,7 @@ def same_in_both_engines(
     rows_pass = [("rna_protein", {}), ("categories", {}), ("species", {"species": species}),
                  ("map_ids", {})]  # fmt: skip
     categories = pd.read_parquet(raw, columns=["Category1", "Category2"])  # by row number
-    records = S.run_steps(rows_pass, raw, tmp_path / "sql_0.parquet")
+    sql = S.run_steps(rows_pass, raw, tmp_path / "sql_0.parquet")
     arrow = A.run_steps(rows_pass, raw, tmp_path / "arrow_0.parquet")
     tables = {"rna": [], "protein": []}
     rng = np.random.default_rng(seed)
@@ -589,7 +589,7 @@ def same_in_both_engines(
         [("dedupe", {})],
         [("cap", {"max_per_interactor": max_per_interactor, "seed": 5})],
     ]  # fmt: skip
-    sql = records
+    records = []
     for i, steps in enumerate([rows_pass, *passes]):
         if i:
             sql = S.run_steps(
@@ -597,7 +597,7 @@ def same_in_both_engines(
             )
             arrow = A.run_steps(steps, tmp_path / f"arrow_{i - 1}.parquet",
                                 tmp_path / f"arrow_{i}.parquet")  # fmt: skip
-            records += sql
+        records += sql
         for mine, theirs in zip(sql, arrow, strict=True):
             keys = ("step", "rows_in", "rows_out", "reasons", "reoriented")
             assert {k: mine.get(k) for k in keys} == {k: theirs.get(k) for k in keys}
